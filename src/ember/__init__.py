@@ -1,0 +1,138 @@
+"""ember: a deep learning framework with PyTorch's API, on NumPy.
+
+`import ember as torch` runs PyTorch code unchanged: tensors, dtypes, autograd and the ops
+mirror torch's names, defaults, promotion rules, errors and printing.
+"""
+from ember._backend import dtypes as _dtypes
+from ember._backend.device import device
+from ember._backend.dtypes import (bfloat16, bool, complex64, complex128, finfo,  # noqa: F401
+                                   float16, float32, float64, get_default_dtype, iinfo, int8,
+                                   int16, int32, int64, promote_types, set_default_dtype,
+                                   uint8)
+from ember._backend.dtypes import dtype  # noqa: F401
+from ember._backend.random import Generator, default_generator  # noqa: F401
+from ember._tensor import Size, Tensor, UntypedStorage
+from ember import _ops
+from ember._ops.registry import FUNCTIONS as _FUNCTIONS
+from ember._ops.registry import METHODS as _METHODS
+from ember._ops.creation import (from_dlpack, get_rng_state, initial_seed,  # noqa: F401
+                                 manual_seed, seed, set_rng_state)
+from ember._printing import get_printoptions, set_printoptions  # noqa: F401
+from ember._ops.shape import METHOD_PROPERTIES as _PROPS
+from ember._ops.reduction import vector_norm as _vector_norm  # noqa: F401
+
+float = float32
+double = float64
+half = float16
+long = int64
+int = int32
+short = int16
+cfloat = complex64
+cdouble = complex128
+chalf = None
+strided = "strided"
+sparse_coo = "sparse_coo"
+contiguous_format = "contiguous_format"
+channels_last = "channels_last"
+preserve_format = "preserve_format"
+__version__ = "2.13.0+ember"
+
+globals().update(_FUNCTIONS)
+for _name, _fn in _METHODS.items():
+    setattr(Tensor, _name, _fn)
+for _name, _fn in _PROPS.items():
+    setattr(Tensor, _name, property(_fn))
+
+
+def _set_real(self, value):
+    self.real.copy_(value)
+
+
+Tensor.real = property(_ops.elementwise.real, _set_real)
+Tensor.imag = property(_ops.elementwise.imag, lambda self, v: self.imag.copy_(v))
+Tensor.__eq__ = _ops.elementwise.eq
+Tensor.__hash__ = object.__hash__
+
+from ember import autograd  # noqa: E402
+from ember.autograd.grad_mode import (enable_grad, inference_mode,  # noqa: E402,F401
+                                      is_grad_enabled, is_inference_mode_enabled, no_grad,
+                                      set_grad_enabled)
+from ember import _runtime  # noqa: E402
+from ember._runtime import (accelerator, backends, cuda, get_num_threads,  # noqa: E402,F401
+                            get_num_interop_threads, mps, set_num_interop_threads,
+                            set_num_threads, set_float32_matmul_precision,
+                            get_float32_matmul_precision, use_deterministic_algorithms,
+                            are_deterministic_algorithms_enabled,
+                            is_deterministic_algorithms_warn_only_enabled, version)
+from ember import linalg, random, utils, return_types, types  # noqa: E402,F401
+
+autograd.Variable = Tensor
+
+
+def is_tensor(obj):
+    """True if obj is an ember Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def is_storage(obj):
+    return isinstance(obj, UntypedStorage)
+
+
+def numel(input):
+    """Number of elements of input."""
+    return input.numel()
+
+
+def is_floating_point(input):
+    """True if input's dtype is a floating dtype."""
+    return input.dtype.category == _dtypes.FLOAT
+
+
+def is_complex(input):
+    """True if input's dtype is complex."""
+    return input.dtype.category == _dtypes.COMPLEX
+
+
+def is_nonzero(input):
+    if input.numel() != 1:
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+    return bool(input)
+
+
+def result_type(tensor1, tensor2):
+    """The dtype an op on the two arguments (tensors or numbers) would produce."""
+    groups = ([], [], [])
+    for x in (tensor1, tensor2):
+        if isinstance(x, Tensor):
+            groups[0 if x.ndim else 1].append(x.dtype)
+        else:
+            groups[2].append(_dtypes.scalar_dtype(x))
+    return _dtypes.result_type_of(*groups)
+
+
+def can_cast(from_, to):
+    """True if torch's casting rules allow from_ to be cast to `to` implicitly."""
+    return _dtypes.can_cast(from_, to)
+
+
+def set_default_tensor_type(t):
+    name = t if isinstance(t, str) else getattr(t, "__name__", str(t))
+    set_default_dtype(float64 if "Double" in name else float32)
+
+
+def compile(model=None, **kwargs):
+    """Returns the model (or function) unchanged: ember runs eagerly."""
+    if model is None:
+        return lambda m: m
+    return model
+
+
+def typename(obj):
+    return obj.type() if isinstance(obj, Tensor) else type(obj).__name__
+
+
+def _assert(condition, message):
+    assert condition, message
+
+
+del _name, _fn

@@ -1,0 +1,7 @@
+"""The op layer: autograd nodes grouped by family, and the engine that runs them backward.
+
+Importing this package loads every family so their `@export`ed functions are registered.
+"""
+from ember._ops import engine, registry  # noqa: F401
+from ember._ops import (creation, elementwise, indexing, linalg, reduction,  # noqa: F401
+                        shape)

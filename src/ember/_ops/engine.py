@@ -1,0 +1,560 @@
+"""The autograd engine: graph nodes, grad mode, and the backward pass, in one file.
+
+A `Node` is one of torch's autograd functions (`MulBackward0`, `SumBackward1`, ...). Its
+`forward` runs on backend arrays; its `backward` is written with ember ops, so running it
+with grad mode on (``create_graph=True``) records a graph of its own and higher-order
+gradients come for free. `run_backward` walks the graph iteratively in dependency order.
+"""
+import sys
+import weakref
+
+from ember._backend import dtypes as _dt
+from ember._backend import xp
+
+ndarray = xp.ndarray
+_FROM_NP = _dt._BY_NP
+_DIFFERENTIABLE = (_dt.FLOAT, _dt.COMPLEX)
+
+
+class _GradState:
+    __slots__ = ("enabled", "inference", "anomaly", "anomaly_check_nan")
+
+    def __init__(self):
+        self.enabled = True
+        self.inference = False
+        self.anomaly = False
+        self.anomaly_check_nan = True
+
+
+GRAD = _GradState()
+Tensor = None  # set by ember._tensor once the class exists (ops sit below the Tensor module)
+
+
+def is_grad_enabled():
+    """True when operations are being recorded for autograd."""
+    return GRAD.enabled
+
+
+_SAVED_FREED = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward.")
+
+
+class Node:
+    """Base of every autograd node. Subclasses are named exactly as torch's nodes.
+
+    Class attributes declare what backward needs: `saves` (indices of inputs kept as
+    tensors) and `saves_result` (keep the output). `forward(*arrays, *args)` returns one
+    array or a tuple of arrays; `backward(*grads)` returns one gradient per input (None
+    where an input needs none), written with ember ops.
+    """
+
+    saves = ()
+    saves_result = False
+    next_functions = ()
+    _saved = None
+    _in_meta = ()
+    _out_meta = None
+    _pre_hooks = None
+    _hooks = None
+    _released = False
+    _trace = None
+    _seq = 0
+    _materialize = True
+
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {id(self):#x}>"
+
+    def __call__(self, *grads):
+        out = self.backward(*grads)
+        return out
+
+    @property
+    def metadata(self):
+        d = self.__dict__.get("_metadata")
+        if d is None:
+            d = self.__dict__["_metadata"] = {}
+        return d
+
+    # -- saved tensors ---------------------------------------------------------------------
+    def saved(self):
+        """The tensors this node saved in forward (inputs in `saves` order, then the result),
+        after checking that no in-place op changed them since."""
+        saved = self._saved
+        if saved is None:
+            if self._released:
+                raise RuntimeError(_SAVED_FREED)
+            return ()
+        out = []
+        for entry in saved:
+            if entry is None:
+                out.append(None)
+                continue
+            t, version = entry
+            if t.__class__ is tuple:  # the saved result: rebuilt so it points back at self
+                data, dtype, vc, nr = t
+                t = Tensor._make(data, dtype, True, self)
+                t._output_nr = nr
+                t._vc = vc
+                current = vc[0]
+            else:
+                current = t._vc[0]
+            if current != version:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified "
+                    f"by an inplace operation: [{t.dtype} {list(t.shape)}], which is output "
+                    f"{t._output_nr} of {t.grad_fn.name() if t.grad_fn else 'a leaf'}, is at "
+                    f"version {current}; expected version {version} instead. Hint: the "
+                    "backtrace further above can point at the operation that failed to compute "
+                    "its gradient.")
+            out.append(t)
+        return out
+
+    def needs(self, i):
+        """True if input `i` of this node needs a gradient."""
+        return self.next_functions[i][0] is not None
+
+    @property
+    def needs_input_grad(self):
+        return tuple(e[0] is not None for e in self.next_functions)
+
+    def release(self):
+        """Free the saved tensors (after a backward without retain_graph)."""
+        if self._saved is not None:
+            self._saved = None
+            self._released = True
+
+    # -- hooks -----------------------------------------------------------------------------
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) runs after this node's backward."""
+        if self._hooks is None:
+            self._hooks = {}
+        return _Handle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) runs before this node's backward and may replace the grads."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        return _Handle(self._pre_hooks, (None, fn))
+
+    def _register_tensor_hook(self, output_nr, fn):
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        return _Handle(self._pre_hooks, (output_nr, fn))
+
+
+class _Handle:
+    """A removable hook handle (`handle.remove()`), also usable as a context manager."""
+
+    _next_id = 0
+
+    def __init__(self, store, value):
+        _Handle._next_id += 1
+        self.id = _Handle._next_id
+        self._store = weakref.ref(store) if not isinstance(store, dict) else store
+        store[self.id] = value
+
+    def remove(self):
+        store = self._store
+        if callable(store) and not isinstance(store, dict):
+            store = store()
+        if store is not None:
+            store.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class AccumulateGrad(Node):
+    """Graph sink for a leaf tensor: adds the incoming gradient into `variable.grad`."""
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+        self._in_meta = ()
+
+    def backward(self, grad):  # accumulation itself lives in the engine (needs its context)
+        return ()
+
+
+_seq_counter = [0]
+
+
+def _edge(t):
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    ref = t._grad_acc
+    acc = ref() if ref is not None else None
+    if acc is None:
+        acc = AccumulateGrad(t)
+        t._grad_acc = weakref.ref(acc)
+    return (acc, 0)
+
+
+def grad_accumulator(t):
+    """The AccumulateGrad node of leaf `t` (made on first use, shared after)."""
+    return _edge(t)[0]
+
+
+_NONE_EDGE = (None, 0)
+
+
+def _wrap(out):
+    if out.__class__ is not ndarray:
+        out = xp.asarray(out)
+    return Tensor._make(out, _FROM_NP[out.dtype], False, None)
+
+
+def execute(cls, inputs, arrays, args=()):
+    """Run node class `cls` on `inputs` (tensors, or None where the op took a Python scalar,
+    in the node's input order) whose backend arrays are `arrays`; `args` are the op's
+    non-tensor arguments. Records the node when grad mode is on and an input requires grad."""
+    node = cls.__new__(cls)
+    out = node.forward(*arrays, *args)
+    if GRAD.enabled:
+        for t in inputs:
+            if t is not None and t._requires_grad:
+                return _record(node, inputs, out)
+    if out.__class__ is tuple:
+        return tuple(_wrap(o) for o in out)
+    return _wrap(out)
+
+
+def _record(node, inputs, out):
+    edges = []
+    meta = []
+    for t in inputs:
+        if t is not None and t._requires_grad:
+            edges.append(_edge(t))
+            meta.append((t._data.shape, t.dtype))
+        else:
+            edges.append(_NONE_EDGE)
+            meta.append(None)
+    node.next_functions = tuple(edges)
+    node._in_meta = meta
+    _seq_counter[0] += 1
+    node._seq = _seq_counter[0]
+    if GRAD.anomaly:
+        import traceback
+        node._trace = "".join(traceback.format_stack()[:-3])
+    saves = node.saves
+    if saves:
+        saved = []
+        for i in saves:
+            t = inputs[i]
+            if t is not None:
+                vc = t._vc
+                if vc is None:
+                    vc = t._vc = [0]
+                saved.append((t, vc[0]))
+            else:
+                saved.append(None)
+        node._saved = saved
+    multi = out.__class__ is tuple
+    outs = out if multi else (out,)
+    results = []
+    for nr, o in enumerate(outs):
+        if o.__class__ is not ndarray:
+            o = xp.asarray(o)
+        dtype = _FROM_NP[o.dtype]
+        if dtype.category >= 2:
+            t = Tensor._make(o, dtype, True, node)
+            t._output_nr = nr
+        else:
+            t = Tensor._make(o, dtype, False, None)
+        results.append(t)
+    if multi:
+        node._out_meta = [(r._data.shape, r.dtype) for r in results]
+    if node.saves_result:
+        r = results[0]
+        vc = r._vc = [0]
+        entry = ((r._data, r.dtype, vc, 0), 0)
+        if node._saved is None:
+            node._saved = [entry]
+        else:
+            node._saved.append(entry)
+    return tuple(results) if multi else results[0]
+
+
+def record_custom(node, inputs, outputs):
+    """Attach `node` (an autograd.Function's backward node) to already computed outputs."""
+    edges, meta = [], []
+    for t in inputs:
+        if isinstance(t, Tensor) and t._requires_grad:
+            edges.append(_edge(t))
+            meta.append((t._data.shape, t.dtype))
+        else:
+            edges.append(_NONE_EDGE)
+            meta.append(None if not isinstance(t, Tensor) else False)
+    node.next_functions = tuple(edges)
+    node._in_meta = meta
+    _seq_counter[0] += 1
+    node._seq = _seq_counter[0]
+
+
+# --- the backward pass ---------------------------------------------------------------------
+
+def _sum_to(grad, shape):
+    """Reduce a broadcast gradient back to `shape` (torch's engine does this in validation)."""
+    gshape = grad._data.shape
+    lead = len(gshape) - len(shape)
+    dims = list(range(lead))
+    for i, n in enumerate(shape):
+        if n == 1 and gshape[lead + i] != 1:
+            dims.append(lead + i)
+    if dims:
+        grad = grad.sum(dim=dims, keepdim=True)
+    if lead or grad._data.shape != shape:
+        grad = grad.reshape(shape)
+    return grad
+
+
+def _validate(node, i, g):
+    meta = node._in_meta[i]
+    if not meta:
+        return g
+    shape, dtype = meta
+    if g._data.shape != shape:
+        try:
+            g = _sum_to(g, shape)
+        except Exception:
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                f"{list(g.shape)} but expected shape compatible with {list(shape)}") from None
+    if g.dtype is not dtype:
+        if dtype.category < 2:
+            return None
+        if g.dtype.category == _dt.COMPLEX and dtype.category != _dt.COMPLEX:
+            g = g.real
+        g = g.to(dtype)
+    return g
+
+
+def _collect(roots):
+    """Count, for each node reachable from `roots`, how many edges point at it."""
+    deps = {}
+    stack = [n for n in roots]
+    seen = set(map(id, stack))
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if id(nxt) not in seen:
+                seen.add(id(nxt))
+                stack.append(nxt)
+    return deps
+
+
+def _needed(roots, targets):
+    """Nodes from which some target node can be reached (only those must run)."""
+    order, stack, seen = [], [(n, False) for n in roots], set()
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        for nxt, _ in node.next_functions:
+            if nxt is not None and nxt not in seen:
+                stack.append((nxt, False))
+    needed = set()
+    for node in order:  # children come before parents in post-order
+        if node in targets or any(n in needed for n, _ in node.next_functions if n is not None):
+            needed.add(node)
+    return needed
+
+
+def _accumulate_into(buffer, nr, g):
+    old = buffer[nr]
+    buffer[nr] = g if old is None else old + g
+
+
+def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None,
+                 accumulate=True, allow_unused=False):
+    """Backpropagate `root_grads` from tensors `roots` through their graph.
+
+    With `accumulate`, leaves' `.grad` are updated (restricted to `inputs` when given);
+    otherwise the gradients reaching `inputs` are returned (autograd.grad).
+    """
+    root_edges = []
+    for i, r in enumerate(roots):
+        if not r._requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn")
+        root_edges.append(_edge(r))
+    captures = None
+    targets = None
+    if inputs is not None:
+        captures = {}
+        for k, t in enumerate(inputs):
+            if not t._requires_grad:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+            node, nr = _edge(t)
+            captures.setdefault(node, []).append((nr, k, t))
+        targets = set(captures)
+    root_nodes = [e[0] for e in root_edges]
+    deps = _collect(root_nodes)
+    needed = _needed(root_nodes, targets) if targets is not None else None
+    buffers = {}
+    for (node, nr), g in zip(root_edges, root_grads):
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * (len(node._out_meta) if node._out_meta else 1)
+        _accumulate_into(buf, nr, g)
+    results = [None] * (len(inputs) if inputs is not None else 0)
+    ready = [n for n in dict.fromkeys(root_nodes) if deps.get(n, 0) == 0]
+    stolen = {id(g) for g in root_grads}
+    prev_enabled = GRAD.enabled
+    GRAD.enabled = create_graph
+    try:
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node, None)
+            for nxt, _ in node.next_functions:  # release children whatever happens here
+                if nxt is not None:
+                    left = deps[nxt] - 1
+                    deps[nxt] = left
+                    if left == 0:
+                        ready.append(nxt)
+            if grads is None or (needed is not None and node not in needed):
+                continue
+            if node._pre_hooks:
+                grads = _run_pre_hooks(node, grads)
+            if captures is not None and node in captures:
+                for nr, k, t in captures[node]:
+                    g = grads[nr]
+                    if node.__class__ is AccumulateGrad and g is not None and t._meta:
+                        g = _run_tensor_hooks(t, g)
+                    if accumulate:
+                        if node.__class__ is AccumulateGrad:
+                            _accumulate_leaf(t, g, create_graph, stolen)
+                        elif g is not None:
+                            _accumulate_leaf(t, g, create_graph, stolen)
+                    else:
+                        results[k] = g if results[k] is None or g is None else results[k] + g
+                if node.__class__ is AccumulateGrad:
+                    continue
+                if all(n is None or n not in needed for n, _ in node.next_functions):
+                    continue
+            if node.__class__ is AccumulateGrad:
+                if accumulate and inputs is None and grads[0] is not None:
+                    g = grads[0]
+                    t = node.variable
+                    if t._meta:
+                        g = _run_tensor_hooks(t, g)
+                    _accumulate_leaf(t, g, create_graph, stolen)
+                continue
+            if all(g is None for g in grads):
+                continue
+            out_meta = node._out_meta
+            if out_meta is not None and node._materialize:
+                grads = [_zeros(m) if g is None else g for g, m in zip(grads, out_meta)]
+            if node._saved is None and node._released:
+                raise RuntimeError(_SAVED_FREED)
+            try:
+                outs = node.backward(*grads)
+            except RuntimeError as e:
+                if GRAD.anomaly and node._trace:
+                    print(f"Traceback of forward call that caused the error:\n{node._trace}",
+                          file=sys.stderr)
+                raise e
+            if outs.__class__ is not tuple:
+                outs = (outs,)
+            if not retain_graph:
+                node.release()
+            if node._hooks:
+                for fn in list(node._hooks.values()):
+                    fn(outs, tuple(grads))
+            for i, (nxt, nr) in enumerate(node.next_functions):
+                if nxt is None:
+                    continue
+                g = outs[i] if i < len(outs) else None
+                if g is None:
+                    continue
+                g = _validate(node, i, g)
+                if g is None:
+                    continue
+                if GRAD.anomaly and GRAD.anomaly_check_nan and bool(g.isnan().any()):
+                    raise RuntimeError(
+                        f"Function '{node.name()}' returned nan values in its {i}th output."
+                        + (f"\nForward call:\n{node._trace}" if node._trace else ""))
+                buf = buffers.get(nxt)
+                if buf is None:
+                    buf = buffers[nxt] = [None] * (len(nxt._out_meta) if nxt._out_meta else 1)
+                _accumulate_into(buf, nr, g)
+    finally:
+        GRAD.enabled = prev_enabled
+    if not accumulate:
+        for k, r in enumerate(results):
+            if r is None and not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior.")
+        return results
+    return None
+
+
+def _zeros(meta):
+    shape, dtype = meta
+    return Tensor._make(xp.zeros(shape, dtype.np), dtype, False, None)
+
+
+def _run_pre_hooks(node, grads):
+    grads = list(grads)
+    for key, (nr, fn) in list(node._pre_hooks.items()):
+        if nr is None:
+            new = fn(tuple(grads))
+            if new is not None:
+                grads = list(new)
+        elif grads[nr] is not None:
+            new = fn(grads[nr])
+            if new is not None:
+                grads[nr] = new
+    return grads
+
+
+def _run_tensor_hooks(t, g):
+    hooks = t._meta.get("hooks") if t._meta else None
+    if hooks:
+        for fn in list(hooks.values()):
+            new = fn(g)
+            if new is not None:
+                g = new
+    return g
+
+
+def _accumulate_leaf(t, g, create_graph, stolen):
+    if g is None:
+        return
+    old = t.grad
+    if old is None:
+        if create_graph:
+            t.grad = g
+        else:
+            data = g._data
+            if id(g) in stolen or data.base is not None or not data.flags.c_contiguous \
+                    or g._requires_grad:
+                data = data.copy()
+            t.grad = Tensor._make(data, g.dtype, False, None)
+            stolen.add(id(g))
+    elif create_graph or old._requires_grad:
+        t.grad = old + g
+    else:
+        old._data += g._data
+        if old._vc is not None:
+            old._vc[0] += 1

@@ -1,0 +1,153 @@
+"""Devices and runtime flags scripts check or set: ember.cuda, ember.backends, ember.mps,
+ember.accelerator, thread counts, matmul precision and determinism flags. On the CPU the
+flags are stored and reported but change nothing."""
+import os
+import types
+
+import numpy as np
+
+
+def _ns(name, **attrs):
+    m = types.ModuleType(name)
+    m.__dict__.update(attrs)
+    return m
+
+
+def _no_cuda(*args, **kwargs):
+    raise RuntimeError("ember was built without CUDA support: ember.cuda.is_available() is "
+                       "False. Use the CPU.")
+
+
+class _CudaModule(types.ModuleType):
+    """ember.cuda: reports no CUDA devices; anything that would use one raises RuntimeError."""
+
+    def is_available(self):
+        return False
+
+    def device_count(self):
+        return 0
+
+    def is_initialized(self):
+        return False
+
+    def manual_seed(self, seed):
+        return None
+
+    manual_seed_all = manual_seed
+
+    def seed(self):
+        return None
+
+    seed_all = seed
+
+    def synchronize(self, device=None):
+        return None
+
+    def empty_cache(self):
+        return None
+
+    def memory_allocated(self, device=None):
+        return 0
+
+    max_memory_allocated = memory_reserved = max_memory_reserved = memory_allocated
+
+    def reset_peak_memory_stats(self, device=None):
+        return None
+
+    def is_bf16_supported(self, including_emulation=True):
+        return False
+
+    def get_device_name(self, device=None):
+        _no_cuda()
+
+    current_device = get_device_properties = set_device = get_device_capability = \
+        get_device_name
+
+    class device:
+        def __init__(self, device):
+            _no_cuda()
+
+    class Stream:
+        def __init__(self, *args, **kwargs):
+            _no_cuda()
+
+    class Event:
+        def __init__(self, *args, **kwargs):
+            _no_cuda()
+
+
+cuda = _CudaModule("ember.cuda")
+cuda.amp = _ns("ember.cuda.amp")
+
+_matmul = _ns("ember.backends.cuda.matmul", allow_tf32=False,
+              allow_fp16_reduced_precision_reduction=True,
+              allow_bf16_reduced_precision_reduction=True)
+_cudnn = _ns("ember.backends.cudnn", benchmark=False, deterministic=False, enabled=True,
+             allow_tf32=True, is_available=lambda: False, version=lambda: None)
+_mps = _ns("ember.backends.mps", is_available=lambda: False, is_built=lambda: False)
+backends = _ns("ember.backends", cuda=_ns("ember.backends.cuda", matmul=_matmul,
+                                          is_built=lambda: False),
+               cudnn=_cudnn, mps=_mps,
+               mkldnn=_ns("ember.backends.mkldnn", is_available=lambda: False, enabled=False),
+               openmp=_ns("ember.backends.openmp", is_available=lambda: False),
+               mkl=_ns("ember.backends.mkl", is_available=lambda: False))
+mps = _ns("ember.mps", is_available=lambda: False, manual_seed=lambda s: None,
+          synchronize=lambda: None, empty_cache=lambda: None)
+accelerator = _ns("ember.accelerator", is_available=lambda: False,
+                  current_accelerator=lambda check_available=False: None,
+                  device_count=lambda: 0, current_device_index=lambda: -1,
+                  synchronize=lambda device=None: None)
+version = _ns("ember.version", __version__="2.13.0+ember", cuda=None, git_version="ember",
+              hip=None, debug=False)
+
+_threads = [int(os.environ.get("OMP_NUM_THREADS", 0)) or os.cpu_count() or 1]
+_interop = [1]
+_flags = {"matmul_precision": "highest", "deterministic": False, "warn_only": False}
+
+
+def set_num_threads(n):
+    """Set the number of threads for intra-op work (recorded; NumPy's BLAS decides)."""
+    if int(n) <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    _threads[0] = int(n)
+
+
+def get_num_threads():
+    """Threads used for intra-op parallelism."""
+    return _threads[0]
+
+
+def set_num_interop_threads(n):
+    _interop[0] = int(n)
+
+
+def get_num_interop_threads():
+    return _interop[0]
+
+
+def set_float32_matmul_precision(precision):
+    """'highest', 'high' or 'medium' (recorded; the CPU always computes in full precision)."""
+    if precision not in ("highest", "high", "medium"):
+        raise RuntimeError(f"Invalid precision {precision!r}")
+    _flags["matmul_precision"] = precision
+
+
+def get_float32_matmul_precision():
+    return _flags["matmul_precision"]
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """Record the determinism flag (every ember CPU kernel is deterministic)."""
+    _flags["deterministic"] = bool(mode)
+    _flags["warn_only"] = bool(warn_only)
+
+
+def are_deterministic_algorithms_enabled():
+    return _flags["deterministic"]
+
+
+def is_deterministic_algorithms_warn_only_enabled():
+    return _flags["warn_only"]
+
+
+del np

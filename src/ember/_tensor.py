@@ -1,0 +1,662 @@
+"""`ember.Tensor`: a backend array plus dtype, device and autograd fields.
+
+The class is deliberately thin. Math lives in the op families under `ember._ops`, which
+register their functions as methods here (see `ember._ops.registry`).
+"""
+import weakref
+
+from ember._backend import CPU, xp
+from ember._backend import dtypes as _dt
+from ember._backend.device import device as _device_cls
+from ember._backend.device import to_device
+from ember._ops import engine as _engine
+
+ndarray = xp.ndarray
+_FROM_NP = _dt._BY_NP
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple of ints that prints as `ember.Size([2, 3])`."""
+
+    def __repr__(self):
+        return f"ember.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def numel(self):
+        """Number of elements a tensor of this shape holds."""
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, item):
+        r = tuple.__getitem__(self, item)
+        return Size(r) if isinstance(item, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other)))
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+    def __reduce__(self):
+        return (Size, (tuple(self),))
+
+
+class UntypedStorage:
+    """The memory block behind a tensor and all its views (`untyped_storage()`)."""
+
+    __slots__ = ("_array",)
+
+    def __init__(self, array):
+        self._array = array
+
+    def data_ptr(self):
+        return self._array.__array_interface__["data"][0]
+
+    def nbytes(self):
+        return self._array.nbytes
+
+    def size(self):
+        return self._array.nbytes
+
+    def __len__(self):
+        return self._array.nbytes
+
+    @property
+    def device(self):
+        return CPU
+
+    def element_size(self):
+        return 1
+
+
+def _root(a):
+    while isinstance(a.base, ndarray):
+        a = a.base
+    return a
+
+
+class Tensor:
+    """A multi-dimensional array with torch's semantics and define-by-run autograd."""
+
+    __slots__ = ("_data", "dtype", "device", "_requires_grad", "grad", "grad_fn", "_output_nr",
+                 "_vc", "_base", "_grad_acc", "_meta", "__weakref__")
+
+    # torch.Tensor(...) constructor: sizes give an uninitialised float tensor, data is copied
+    def __new__(cls, *args, device=None, dtype=None):
+        from ember._ops import creation
+        if len(args) == 1 and not isinstance(args[0], int):
+            src = creation.tensor(args[0], dtype=dtype or _dt.get_default_dtype(),
+                                  device=device)
+        else:
+            src = creation.empty(*args, dtype=dtype or _dt.get_default_dtype(), device=device)
+        self = object.__new__(cls)
+        self._init_from(src._data, src.dtype, False)
+        return self
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def _init_from(self, data, dtype, requires_grad):
+        self._data = data
+        self.dtype = dtype
+        self.device = CPU
+        self._requires_grad = requires_grad
+        self.grad = None
+        self.grad_fn = None
+        self._output_nr = 0
+        self._vc = None
+        self._base = None
+        self._grad_acc = None
+        self._meta = None
+
+    @staticmethod
+    def _make(data, dtype, requires_grad, grad_fn):
+        t = _new(Tensor)
+        t._data = data
+        t.dtype = dtype
+        t.device = CPU
+        t._requires_grad = requires_grad
+        t.grad = None
+        t.grad_fn = grad_fn
+        t._output_nr = 0
+        t._vc = None
+        t._base = None
+        t._grad_acc = None
+        t._meta = None
+        return t
+
+    # -- autograd fields ------------------------------------------------------------------
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        if value and self.dtype.category < 2:
+            raise RuntimeError(
+                "only Tensors of floating point and complex dtype can require gradients")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad=True):
+        """Set `requires_grad` in place and return self."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def _version(self):
+        return 0 if self._vc is None else self._vc[0]
+
+    def _bump_version(self):
+        vc = self._vc
+        if vc is None:
+            self._vc = [1]
+        else:
+            vc[0] += 1
+
+    @property
+    def data(self):
+        """The same values as a tensor outside autograd (shares memory, new version counter)."""
+        return Tensor._make(self._data, self.dtype, False, None)
+
+    @data.setter
+    def data(self, other):
+        self._data = other._data
+        self.dtype = other.dtype
+
+    @property
+    def output_nr(self):
+        return self._output_nr
+
+    @property
+    def _base_tensor(self):
+        return self._base
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate the gradient of this tensor into the leaves' `.grad`, as torch's."""
+        from ember import autograd
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def register_hook(self, hook):
+        """Call `hook(grad)` when this tensor's gradient is computed; it may return a new one."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn._register_tensor_hook(self._output_nr, hook)
+        if self._meta is None:
+            self._meta = {}
+        hooks = self._meta.setdefault("hooks", {})
+        return _engine._Handle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call `hook(tensor)` after a gradient is accumulated into this leaf's `.grad`."""
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        if self._meta is None:
+            self._meta = {}
+        hooks = self._meta.setdefault("post_hooks", {})
+        return _engine._Handle(hooks, hook)
+
+    def retain_grad(self):
+        """Keep `.grad` for this non-leaf tensor after backward."""
+        if self.grad_fn is None:
+            return
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._meta and self._meta.get("retains_grad"):
+            return
+        if self._meta is None:
+            self._meta = {}
+        self._meta["retains_grad"] = True
+        ref = weakref.ref(self)
+
+        def keep(grad):
+            t = ref()
+            if t is not None:
+                if t.grad is None:
+                    t.grad = grad.detach().clone() if not grad._requires_grad else grad
+                else:
+                    t.grad = t.grad + grad
+            return None
+
+        self.grad_fn._register_tensor_hook(self._output_nr, keep)
+
+    @property
+    def retains_grad(self):
+        return bool(self._meta and self._meta.get("retains_grad"))
+
+    def detach(self):
+        """A tensor sharing this one's memory (and version counter), outside the graph."""
+        t = Tensor._make(self._data, self.dtype, False, None)
+        if self._vc is None:
+            self._vc = [0]
+        t._vc = self._vc
+        return t
+
+    def detach_(self):
+        """Detach this tensor from the graph in place, making it a leaf."""
+        if self._base is not None and self._base._requires_grad:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    # -- shape and memory -----------------------------------------------------------------
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        """The shape as an `ember.Size`, or the length of dimension `dim`."""
+        shape = self._data.shape
+        if dim is None:
+            return Size(shape)
+        return shape[_wrap_dim(dim, len(shape))]
+
+    def dim(self):
+        """Number of dimensions."""
+        return self._data.ndim
+
+    ndimension = dim
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def numel(self):
+        """Number of elements."""
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        """Bytes per element."""
+        return self.dtype.itemsize
+
+    @property
+    def itemsize(self):
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self):
+        return self._data.size * self.dtype.itemsize
+
+    def stride(self, dim=None):
+        """Steps in elements between neighbours along each dimension."""
+        size = self.dtype.itemsize
+        strides = tuple(s // size for s in self._data.strides)
+        if self._data.ndim and self._data.size <= 1:
+            strides = _contiguous_strides(self._data.shape)
+        if dim is None:
+            return strides
+        return strides[_wrap_dim(dim, self._data.ndim)]
+
+    def is_contiguous(self, memory_format=None):
+        """True if the elements lie in row-major order without gaps."""
+        a = self._data
+        if a.flags.c_contiguous:
+            return True
+        expected = 1
+        for n, s in zip(reversed(a.shape), reversed(a.strides)):
+            if n != 1 and s != expected * a.itemsize:
+                return False
+            expected *= n
+        return True
+
+    def data_ptr(self):
+        """Address of the first element."""
+        return self._data.__array_interface__["data"][0]
+
+    def untyped_storage(self):
+        """The memory block shared by this tensor and all its views."""
+        return UntypedStorage(_root(self._data))
+
+    def storage_offset(self):
+        """Offset of the first element from the start of the storage, in elements."""
+        root = _root(self._data)
+        return (self.data_ptr() - root.__array_interface__["data"][0]) // self.dtype.itemsize
+
+    def is_shared(self):
+        return False
+
+    def is_pinned(self):
+        return False
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
+
+    @property
+    def is_cpu(self):
+        return self.device.type == "cpu"
+
+    @property
+    def is_sparse(self):
+        return False
+
+    @property
+    def is_quantized(self):
+        return False
+
+    @property
+    def is_meta(self):
+        return False
+
+    @property
+    def layout(self):
+        import ember
+        return ember.strided
+
+    def is_floating_point(self):
+        """True for float16/bfloat16/float32/float64."""
+        return self.dtype.category == _dt.FLOAT
+
+    def is_complex(self):
+        """True for complex64/complex128."""
+        return self.dtype.category == _dt.COMPLEX
+
+    def is_signed(self):
+        return self.dtype.is_signed
+
+    def is_inference(self):
+        return bool(self._meta and self._meta.get("inference"))
+
+    def get_device(self):
+        return -1 if self.device.type == "cpu" else (self.device.index or 0)
+
+    # -- Python protocol ------------------------------------------------------------------
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous"
+                if self._data.size else "Boolean value of Tensor with no values is ambiguous")
+        return bool(self._data.reshape(()))
+
+    def _scalar(self, kind):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
+                               "to Scalar")
+        return self._data.reshape(()).item() if kind is None else kind(self._data.reshape(()))
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
+                               "to Scalar")
+        v = self._data.reshape(()).item()
+        if self.dtype is _dt.bfloat16:
+            v = float(v)
+        return v
+
+    def __float__(self):
+        return float(self._scalar(None).real if self.is_complex() else self._scalar(None))
+
+    def __int__(self):
+        return int(self._scalar(None).real if self.is_complex() else self._scalar(None))
+
+    def __complex__(self):
+        return complex(self._scalar(None))
+
+    def __index__(self):
+        if self.dtype.category > _dt.INT or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self._scalar(None))
+
+    def tolist(self):
+        """Nested Python lists of Python numbers (a number for a 0-d tensor)."""
+        data = self._data
+        if self.dtype is _dt.bfloat16:
+            data = data.astype(xp.float32)
+        return data.tolist()
+
+    def numpy(self, *, force=False):
+        """A NumPy array sharing this tensor's memory (RuntimeError if it requires grad)."""
+        if self._requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead.")
+        if self.device.type != "cpu":
+            raise TypeError(f"can't convert {self.device.type} device type tensor to numpy. "
+                            "Use Tensor.cpu() to copy the tensor to host memory first.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        a = self._data
+        if dtype is not None and a.dtype != dtype:
+            if copy is False:
+                raise ValueError("Unable to avoid copy while creating an array as requested.")
+            return a.astype(dtype)
+        return a.copy() if copy else a
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        if return_scalar:
+            return array[()]
+        from ember._ops.creation import from_numpy
+        return from_numpy(xp.ascontiguousarray(array))
+
+    __array_priority__ = 1000
+
+    def __hash__(self):
+        return id(self)
+
+    def __format__(self, spec):
+        if self._data.ndim == 0 and spec:
+            return format(self.item(), spec)
+        return format(str(self), spec)
+
+    def __repr__(self, *, tensor_contents=None):
+        from ember._printing import tensor_repr
+        return tensor_repr(self)
+
+    def __str__(self):
+        return self.__repr__()
+
+    def __dlpack__(self, stream=None, **kwargs):
+        if self._requires_grad:
+            raise RuntimeError("Can't export tensors that require gradient, use "
+                               "tensor.detach()")
+        return self._data.__dlpack__(**kwargs) if kwargs else self._data.__dlpack__()
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
+    # -- copying and pickling -------------------------------------------------------------
+    def __reduce_ex__(self, protocol):
+        root = _root(self._data)
+        size = self.dtype.itemsize
+        offset = (self.data_ptr() - root.__array_interface__["data"][0]) // size
+        strides = tuple(s // size for s in self._data.strides)
+        return (_rebuild, (root, self.dtype.name, self._data.shape, strides, offset,
+                           self._requires_grad, type(self)))
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment.")
+        if id(self) in memo:
+            return memo[id(self)]
+        root = _root(self._data)
+        new_root = memo.get(id(root))
+        if new_root is None:
+            new_root = memo[id(root)] = root.copy()
+        t = _rebuild(new_root, self.dtype.name, self._data.shape,
+                     tuple(s // self.dtype.itemsize for s in self._data.strides),
+                     (self.data_ptr() - root.__array_interface__["data"][0])
+                     // self.dtype.itemsize, self._requires_grad, type(self))
+        if self.grad is not None:
+            t.grad = self.grad.__deepcopy__(memo)
+        if type(self) is not Tensor:
+            for k, v in getattr(self, "__dict__", {}).items():
+                import copy
+                t.__dict__[k] = copy.deepcopy(v, memo)
+        memo[id(self)] = t
+        return t
+
+    # -- devices and dtypes ---------------------------------------------------------------
+    def to(self, *args, **kwargs):
+        """Return a tensor on the given device and/or with the given dtype (self if nothing
+        changes): `to(dtype)`, `to(device, dtype)`, `to(other)`, with `copy=` and
+        `non_blocking=` accepted."""
+        device = kwargs.pop("device", None)
+        dtype = kwargs.pop("dtype", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected keyword arguments {list(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                device, dtype = a.device, a.dtype
+            elif isinstance(a, _dt.dtype):
+                dtype = a
+            elif isinstance(a, (str, _device_cls, int)) and not isinstance(a, bool):
+                device = a
+            elif a is None:
+                continue
+            elif isinstance(a, bool):
+                continue
+            else:
+                dtype = _dt.to_dtype(a)
+        if device is not None:
+            to_device(device)
+        if dtype is not None:
+            dtype = _dt.to_dtype(dtype)
+        if (dtype is None or dtype is self.dtype) and not copy:
+            return self
+        return self._to_dtype(dtype or self.dtype)
+
+    def _to_dtype(self, dtype):
+        from ember._ops.elementwise import _to_copy
+        return _to_copy(self, dtype)
+
+    def cpu(self, memory_format=None):
+        """This tensor on the CPU (self, since that is where it lives)."""
+        return self
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        """Move to a CUDA device: raises RuntimeError while ember has no CUDA backend."""
+        to_device("cuda" if device is None else
+                  device if not isinstance(device, int) else f"cuda:{device}")
+        return self
+
+    def type(self, dtype=None, non_blocking=False):
+        """The type name (`'ember.FloatTensor'`) or a copy converted to `dtype`."""
+        if dtype is None:
+            return "ember." + _TYPE_NAMES[self.dtype.name]
+        if isinstance(dtype, str):
+            name = dtype.split(".")[-1]
+            inverse = {v: k for k, v in _TYPE_NAMES.items()}
+            dtype = _dt._BY_NAME[inverse[name]] if name in inverse else _dt.to_dtype(dtype)
+        return self.to(dtype)
+
+    def float(self, memory_format=None):
+        return self.to(_dt.float32)
+
+    def double(self, memory_format=None):
+        return self.to(_dt.float64)
+
+    def half(self, memory_format=None):
+        return self.to(_dt.float16)
+
+    def bfloat16(self, memory_format=None):
+        return self.to(_dt.bfloat16)
+
+    def long(self, memory_format=None):
+        return self.to(_dt.int64)
+
+    def int(self, memory_format=None):
+        return self.to(_dt.int32)
+
+    def short(self, memory_format=None):
+        return self.to(_dt.int16)
+
+    def char(self, memory_format=None):
+        return self.to(_dt.int8)
+
+    def byte(self, memory_format=None):
+        return self.to(_dt.uint8)
+
+    def bool(self, memory_format=None):
+        return self.to(_dt.bool)
+
+    def cfloat(self, memory_format=None):
+        return self.to(_dt.complex64)
+
+    def cdouble(self, memory_format=None):
+        return self.to(_dt.complex128)
+
+    def type_as(self, other):
+        """This tensor converted to `other`'s dtype."""
+        return self.to(other.dtype)
+
+    def pin_memory(self, device=None):
+        return self
+
+    def share_memory_(self):
+        return self
+
+
+_new = object.__new__
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor",
+               "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
+               "bool": "BoolTensor", "complex64": "ComplexFloatTensor",
+               "complex128": "ComplexDoubleTensor"}
+
+
+def _contiguous_strides(shape):
+    strides, acc = [], 1
+    for n in reversed(shape):
+        strides.append(acc)
+        acc *= max(n, 1)
+    return tuple(reversed(strides))
+
+
+def _wrap_dim(dim, ndim):
+    """Turn a possibly negative dim into an index, with torch's IndexError when out of range."""
+    n = ndim if ndim else 1
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return dim + n if dim < 0 else dim
+
+
+def _rebuild(root, dtype_name, shape, strides, offset, requires_grad, cls=Tensor):
+    dtype = _dt._BY_NAME[dtype_name]
+    size = dtype.itemsize
+    flat = root.reshape(-1) if root.flags.c_contiguous else root.ravel()
+    data = xp.lib.stride_tricks.as_strided(
+        flat[offset:], shape=shape, strides=tuple(s * size for s in strides)) \
+        if shape else flat[offset:offset + 1].reshape(())
+    if cls is Tensor:
+        t = Tensor._make(data, dtype, requires_grad, None)
+    else:
+        t = _new(cls)
+        t._init_from(data, dtype, requires_grad)
+    return t
+
+
+_engine.Tensor = Tensor

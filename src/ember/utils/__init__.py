@@ -1,0 +1,2 @@
+"""ember.utils."""
+from ember.utils import dlpack  # noqa: F401
