@@ -791,13 +791,7 @@ def argwhere(input):
     return nonzero(input)
 
 
-def _getitem_method(self, key):
-    return getitem(self, key)
+from ember._ops import registry as _registry  # noqa: E402
 
-
-def _setitem_method(self, key, value):
-    setitem(self, key, value)
-
-
-export(_getitem_method, function=False, method_names=("__getitem__",))
-export(_setitem_method, function=False, method_names=("__setitem__",))
+_registry.METHODS["__getitem__"] = getitem
+_registry.METHODS["__setitem__"] = setitem
