@@ -35,6 +35,8 @@ def is_grad_enabled():
     return GRAD.enabled
 
 
+_TENSOR, _RETAIN, _NODE_PRE = 0, 1, 2  # kinds of pre-hooks, in the order they run
+
 _SAVED_FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
     "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -62,7 +64,6 @@ class Node:
     _hooks = None
     _released = False
     _trace = None
-    _seq = 0
     _materialize = True
 
     def name(self):
@@ -102,17 +103,12 @@ class Node:
                 t = Tensor._make(data, dtype, True, self)
                 t._output_nr = nr
                 t._vc = vc
-                current = vc[0]
+                if vc[0] != version:
+                    raise _modified_error(t, self, vc[0], version)
             else:
-                current = t._vc[0]
-            if current != version:
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified "
-                    f"by an inplace operation: [{t.dtype} {list(t.shape)}], which is output "
-                    f"{t._output_nr} of {t.grad_fn.name() if t.grad_fn else 'a leaf'}, is at "
-                    f"version {current}; expected version {version} instead. Hint: the "
-                    "backtrace further above can point at the operation that failed to compute "
-                    "its gradient.")
+                vc = t._vc
+                if vc is not None and vc[0] != version:
+                    raise _modified_error(t, t.grad_fn, vc[0], version)
             out.append(t)
         return out
 
@@ -132,21 +128,40 @@ class Node:
 
     # -- hooks -----------------------------------------------------------------------------
     def register_hook(self, fn):
-        """fn(grad_inputs, grad_outputs) runs after this node's backward."""
+        """Register `fn(grad_inputs, grad_outputs)`, run after this node's backward; it may
+        return new grad_inputs. Returns a handle whose `remove()` unregisters it."""
         if self._hooks is None:
             self._hooks = {}
         return _Handle(self._hooks, fn)
 
     def register_prehook(self, fn):
-        """fn(grad_outputs) runs before this node's backward and may replace the grads."""
+        """Register `fn(grad_outputs)`, run before this node's backward; it may return new
+        grad_outputs. Returns a removable handle."""
         if self._pre_hooks is None:
             self._pre_hooks = {}
-        return _Handle(self._pre_hooks, (None, fn))
+        return _Handle(self._pre_hooks, (_NODE_PRE, None, fn))
 
-    def _register_tensor_hook(self, output_nr, fn):
+    def _register_tensor_hook(self, output_nr, fn, retains=False):
+        # a hook on output `output_nr`; torch runs tensor hooks, then retain_grad's, then the
+        # node's own pre-hooks
         if self._pre_hooks is None:
             self._pre_hooks = {}
-        return _Handle(self._pre_hooks, (output_nr, fn))
+        return _Handle(self._pre_hooks, (_RETAIN if retains else _TENSOR, output_nr, fn))
+
+
+def _modified_error(t, fn, current, version):
+    """torch's error for a saved tensor changed in place after it was saved."""
+    where = ""
+    if fn is not None:
+        op = fn.name()
+        cut = op.rfind("Backward")
+        where = f", which is output {t._output_nr} of {op[:cut] if cut > 0 else op}"
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [{t.type()} {list(t.shape)}]{where}, is at version {current}; expected "
+        f"version {version} instead. Hint: enable anomaly detection to find the operation that "
+        "failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, "
+        "check_nan=False).")
 
 
 class _Handle:
@@ -186,9 +201,6 @@ class AccumulateGrad(Node):
         return ()
 
 
-_seq_counter = [0]
-
-
 def _edge(t):
     fn = t.grad_fn
     if fn is not None:
@@ -215,16 +227,21 @@ def _wrap(out):
     return Tensor._make(out, _FROM_NP[out.dtype], False, None)
 
 
+_new = object.__new__
+
+
 def execute(cls, inputs, arrays, args=()):
     """Run node class `cls` on `inputs` (tensors, or None where the op took a Python scalar,
     in the node's input order) whose backend arrays are `arrays`; `args` are the op's
     non-tensor arguments. Records the node when grad mode is on and an input requires grad."""
-    node = cls.__new__(cls)
-    out = node.forward(*arrays, *args)
+    node = _new(cls)
+    out = node.forward(*arrays, *args) if args else node.forward(*arrays)
     if GRAD.enabled:
         for t in inputs:
             if t is not None and t._requires_grad:
                 return _record(node, inputs, out)
+    if out.__class__ is ndarray:
+        return Tensor._make(out, _FROM_NP[out.dtype], False, None)
     if out.__class__ is tuple:
         return tuple(_wrap(o) for o in out)
     return _wrap(out)
@@ -235,15 +252,22 @@ def _record(node, inputs, out):
     meta = []
     for t in inputs:
         if t is not None and t._requires_grad:
-            edges.append(_edge(t))
+            fn = t.grad_fn
+            if fn is not None:
+                edges.append((fn, t._output_nr))
+            else:
+                ref = t._grad_acc
+                acc = ref() if ref is not None else None
+                if acc is None:
+                    acc = AccumulateGrad(t)
+                    t._grad_acc = weakref.ref(acc)
+                edges.append((acc, 0))
             meta.append((t._data.shape, t.dtype))
         else:
             edges.append(_NONE_EDGE)
             meta.append(None)
     node.next_functions = tuple(edges)
     node._in_meta = meta
-    _seq_counter[0] += 1
-    node._seq = _seq_counter[0]
     if GRAD.anomaly:
         import traceback
         node._trace = "".join(traceback.format_stack()[:-3])
@@ -260,6 +284,15 @@ def _record(node, inputs, out):
             else:
                 saved.append(None)
         node._saved = saved
+    if out.__class__ is ndarray:
+        dtype = _FROM_NP[out.dtype]
+        if dtype.category >= 2:
+            r = Tensor._make(out, dtype, True, node)
+        else:
+            r = Tensor._make(out, dtype, False, None)
+        if node.saves_result:
+            _save_result(node, r)
+        return r
     multi = out.__class__ is tuple
     outs = out if multi else (out,)
     results = []
@@ -276,14 +309,18 @@ def _record(node, inputs, out):
     if multi:
         node._out_meta = [(r._data.shape, r.dtype) for r in results]
     if node.saves_result:
-        r = results[0]
-        vc = r._vc = [0]
-        entry = ((r._data, r.dtype, vc, 0), 0)
-        if node._saved is None:
-            node._saved = [entry]
-        else:
-            node._saved.append(entry)
+        _save_result(node, results[0])
     return tuple(results) if multi else results[0]
+
+
+def _save_result(node, r):
+    # saved without a reference to the output tensor (that would be a cycle through grad_fn)
+    vc = r._vc = [0]
+    entry = ((r._data, r.dtype, vc, 0), 0)
+    if node._saved is None:
+        node._saved = [entry]
+    else:
+        node._saved.append(entry)
 
 
 def record_custom(node, inputs, outputs):
@@ -298,8 +335,6 @@ def record_custom(node, inputs, outputs):
             meta.append(None if not isinstance(t, Tensor) else False)
     node.next_functions = tuple(edges)
     node._in_meta = meta
-    _seq_counter[0] += 1
-    node._seq = _seq_counter[0]
 
 
 # --- the backward pass ---------------------------------------------------------------------
@@ -312,6 +347,11 @@ def _sum_to(grad, shape):
     for i, n in enumerate(shape):
         if n == 1 and gshape[lead + i] != 1:
             dims.append(lead + i)
+    if not GRAD.enabled:  # no graph to record: reduce the array directly
+        data = grad._data.sum(axis=tuple(dims)) if dims else grad._data
+        if data.shape != shape:
+            data = data.reshape(shape)
+        return Tensor._make(data, grad.dtype, False, None)
     if dims:
         grad = grad.sum(dim=dims, keepdim=True)
     if lead or grad._data.shape != shape:
@@ -343,16 +383,17 @@ def _validate(node, i, g):
 def _collect(roots):
     """Count, for each node reachable from `roots`, how many edges point at it."""
     deps = {}
-    stack = [n for n in roots]
-    seen = set(map(id, stack))
+    stack = list(roots)
+    seen = set(stack)
     while stack:
-        node = stack.pop()
-        for nxt, _ in node.next_functions:
+        for nxt, _ in stack.pop().next_functions:
             if nxt is None:
                 continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if id(nxt) not in seen:
-                seen.add(id(nxt))
+            if nxt in seen:
+                deps[nxt] += 1
+            else:
+                deps[nxt] = 1
+                seen.add(nxt)
                 stack.append(nxt)
     return deps
 
@@ -421,6 +462,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
     stolen = {id(g) for g in root_grads}
     prev_enabled = GRAD.enabled
     GRAD.enabled = create_graph
+    check_nan = GRAD.anomaly and GRAD.anomaly_check_nan
     try:
         while ready:
             node = ready.pop()
@@ -433,33 +475,30 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                         ready.append(nxt)
             if grads is None or (needed is not None and node not in needed):
                 continue
+            is_acc = node.__class__ is AccumulateGrad
+            if is_acc and node.variable._meta and grads[0] is not None:
+                grads[0] = _run_tensor_hooks(node.variable, grads[0])
             if node._pre_hooks:
                 grads = _run_pre_hooks(node, grads)
             if captures is not None and node in captures:
                 for nr, k, t in captures[node]:
                     g = grads[nr]
-                    if node.__class__ is AccumulateGrad and g is not None and t._meta:
-                        g = _run_tensor_hooks(t, g)
                     if accumulate:
-                        if node.__class__ is AccumulateGrad:
-                            _accumulate_leaf(t, g, create_graph, stolen)
-                        elif g is not None:
-                            _accumulate_leaf(t, g, create_graph, stolen)
+                        _accumulate_leaf(t, g, create_graph, stolen)
                     else:
                         results[k] = g if results[k] is None or g is None else results[k] + g
-                if node.__class__ is AccumulateGrad:
+                if is_acc:
                     continue
                 if all(n is None or n not in needed for n, _ in node.next_functions):
                     continue
-            if node.__class__ is AccumulateGrad:
+            if is_acc:
                 if accumulate and inputs is None and grads[0] is not None:
-                    g = grads[0]
-                    t = node.variable
-                    if t._meta:
-                        g = _run_tensor_hooks(t, g)
-                    _accumulate_leaf(t, g, create_graph, stolen)
+                    _accumulate_leaf(node.variable, grads[0], create_graph, stolen)
                 continue
-            if all(g is None for g in grads):
+            for g in grads:
+                if g is not None:
+                    break
+            else:
                 continue
             out_meta = node._out_meta
             if out_meta is not None and node._materialize:
@@ -475,28 +514,38 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                 raise e
             if outs.__class__ is not tuple:
                 outs = (outs,)
-            if not retain_graph:
+            if not retain_graph and node._saved is not None:
                 node.release()
             if node._hooks:
                 for fn in list(node._hooks.values()):
-                    fn(outs, tuple(grads))
+                    new = fn(outs, tuple(grads))
+                    if new is not None:
+                        outs = tuple(new) if isinstance(new, (tuple, list)) else (new,)
+            in_meta = node._in_meta
+            n_outs = len(outs)
             for i, (nxt, nr) in enumerate(node.next_functions):
-                if nxt is None:
+                if nxt is None or i >= n_outs:
                     continue
-                g = outs[i] if i < len(outs) else None
+                g = outs[i]
                 if g is None:
                     continue
-                g = _validate(node, i, g)
-                if g is None:
-                    continue
-                if GRAD.anomaly and GRAD.anomaly_check_nan and bool(g.isnan().any()):
+                m = in_meta[i]
+                if m and (g._data.shape != m[0] or g.dtype is not m[1]):
+                    g = _validate(node, i, g)
+                    if g is None:
+                        continue
+                if check_nan and bool(g.isnan().any()):
                     raise RuntimeError(
                         f"Function '{node.name()}' returned nan values in its {i}th output."
                         + (f"\nForward call:\n{node._trace}" if node._trace else ""))
                 buf = buffers.get(nxt)
                 if buf is None:
-                    buf = buffers[nxt] = [None] * (len(nxt._out_meta) if nxt._out_meta else 1)
-                _accumulate_into(buf, nr, g)
+                    if nxt._out_meta is None:
+                        buffers[nxt] = [g]
+                        continue
+                    buf = buffers[nxt] = [None] * len(nxt._out_meta)
+                old = buf[nr]
+                buf[nr] = g if old is None else old + g
     finally:
         GRAD.enabled = prev_enabled
     if not accumulate:
@@ -516,15 +565,19 @@ def _zeros(meta):
 
 def _run_pre_hooks(node, grads):
     grads = list(grads)
-    for key, (nr, fn) in list(node._pre_hooks.items()):
-        if nr is None:
-            new = fn(tuple(grads))
-            if new is not None:
-                grads = list(new)
-        elif grads[nr] is not None:
-            new = fn(grads[nr])
-            if new is not None:
-                grads[nr] = new
+    hooks = list(node._pre_hooks.values())
+    for want in (_TENSOR, _RETAIN, _NODE_PRE):
+        for kind, nr, fn in hooks:
+            if kind != want:
+                continue
+            if nr is None:
+                new = fn(tuple(grads))
+                if new is not None:
+                    grads = list(new)
+            elif grads[nr] is not None:
+                new = fn(grads[nr])
+                if new is not None:
+                    grads[nr] = new
     return grads
 
 
@@ -558,3 +611,7 @@ def _accumulate_leaf(t, g, create_graph, stolen):
         old._data += g._data
         if old._vc is not None:
             old._vc[0] += 1
+    meta = t._meta
+    if meta and meta.get("post_hooks"):
+        for fn in list(meta["post_hooks"].values()):
+            fn(t)
