@@ -1,4 +1,4 @@
 """Named tuples returned by ops such as max(dim) and sort (torch.return_types)."""
-from ember._ops.reduction import _MINMAX
+from ember._ops.reduction import RETURN_TYPES
 
-globals().update(_MINMAX)
+globals().update(RETURN_TYPES)
