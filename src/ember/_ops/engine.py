@@ -5,7 +5,7 @@ A `Node` is one of torch's autograd functions (`MulBackward0`, `SumBackward1`, .
 with grad mode on (``create_graph=True``) records a graph of its own and higher-order
 gradients come for free. `run_backward` walks the graph iteratively in dependency order.
 """
-import sys
+import warnings
 import weakref
 
 from ember._backend import dtypes as _dt
@@ -67,6 +67,7 @@ class Node:
     _materialize = True
 
     def name(self):
+        """The node's torch name, e.g. ``'MulBackward0'``."""
         return type(self).__name__
 
     def __repr__(self):
@@ -78,6 +79,7 @@ class Node:
 
     @property
     def metadata(self):
+        """A dict for the user's own annotations of this node."""
         d = self.__dict__.get("_metadata")
         if d is None:
             d = self.__dict__["_metadata"] = {}
@@ -118,6 +120,7 @@ class Node:
 
     @property
     def needs_input_grad(self):
+        """One flag per input: does it need a gradient."""
         return tuple(e[0] is not None for e in self.next_functions)
 
     def release(self):
@@ -155,10 +158,10 @@ def _modified_error(t, fn, current, version):
     if fn is not None:
         op = fn.name()
         cut = op.rfind("Backward")
-        where = f", which is output {t._output_nr} of {op[:cut] if cut > 0 else op}"
+        where = f", which is output {t._output_nr} of {op[:cut] if cut > 0 else op},"
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: [{t.type()} {list(t.shape)}]{where}, is at version {current}; expected "
+        f"operation: [{t.type()} {list(t.shape)}]{where} is at version {current}; expected "
         f"version {version} instead. Hint: enable anomaly detection to find the operation that "
         "failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, "
         "check_nan=False).")
@@ -240,11 +243,21 @@ def execute(cls, inputs, arrays, args=()):
         for t in inputs:
             if t is not None and t._requires_grad:
                 return _record(node, inputs, out)
+    elif GRAD.inference:
+        return _inference_outputs(out)
     if out.__class__ is ndarray:
         return Tensor._make(out, _FROM_NP[out.dtype], False, None)
     if out.__class__ is tuple:
         return tuple(_wrap(o) for o in out)
     return _wrap(out)
+
+
+def _inference_outputs(out):
+    """Outputs made under inference_mode are inference tensors (`t.is_inference()`)."""
+    outs = tuple(_wrap(o) for o in out) if out.__class__ is tuple else (_wrap(out),)
+    for t in outs:
+        t._meta = {"inference": True}
+    return outs if out.__class__ is tuple else outs[0]
 
 
 def _record(node, inputs, out):
@@ -389,8 +402,8 @@ def _collect(roots):
         for nxt, _ in stack.pop().next_functions:
             if nxt is None:
                 continue
-            if nxt in seen:
-                deps[nxt] += 1
+            if nxt in seen:  # a root reached again from another root has no count yet
+                deps[nxt] = deps.get(nxt, 0) + 1
             else:
                 deps[nxt] = 1
                 seen.add(nxt)
@@ -476,21 +489,38 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
             if grads is None or (needed is not None and node not in needed):
                 continue
             is_acc = node.__class__ is AccumulateGrad
+            # a gradient a user hook has seen may be kept by it: never steal it for a .grad
             if is_acc and node.variable._meta and grads[0] is not None:
+                stolen.add(id(grads[0]))
                 grads[0] = _run_tensor_hooks(node.variable, grads[0])
-            if node._pre_hooks:
-                grads = _run_pre_hooks(node, grads)
+                stolen.add(id(grads[0]))
+            hooks = node._pre_hooks
             if captures is not None and node in captures:
+                # torch's capture points: backward(inputs=) takes the gradient after the
+                # tensor hooks; autograd.grad too, unless the node must still run (then before)
+                runs = not is_acc and any(n is not None and n in needed
+                                          for n, _ in node.next_functions)
+                if hooks and (accumulate or not runs):
+                    stolen.update(id(g) for g in grads)
+                    grads = _run_pre_hooks(node, grads, _TENSOR_KINDS)
+                    stolen.update(id(g) for g in grads)
+                    hooks = accumulate and runs
                 for nr, k, t in captures[node]:
                     g = grads[nr]
                     if accumulate:
                         _accumulate_leaf(t, g, create_graph, stolen)
                     else:
                         results[k] = g if results[k] is None or g is None else results[k] + g
-                if is_acc:
+                if not runs:
                     continue
-                if all(n is None or n not in needed for n, _ in node.next_functions):
-                    continue
+                if hooks:
+                    stolen.update(id(g) for g in grads)
+                    grads = _run_pre_hooks(node, grads, _NODE_KINDS if accumulate else _ALL_KINDS)
+                    stolen.update(id(g) for g in grads)
+            elif hooks:
+                stolen.update(id(g) for g in grads)
+                grads = _run_pre_hooks(node, grads, _ALL_KINDS)
+                stolen.update(id(g) for g in grads)
             if is_acc:
                 if accumulate and inputs is None and grads[0] is not None:
                     _accumulate_leaf(node.variable, grads[0], create_graph, stolen)
@@ -507,20 +537,21 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                 raise RuntimeError(_SAVED_FREED)
             try:
                 outs = node.backward(*grads)
-            except RuntimeError as e:
-                if GRAD.anomaly and node._trace:
-                    print(f"Traceback of forward call that caused the error:\n{node._trace}",
-                          file=sys.stderr)
-                raise e
+            except Exception:
+                if GRAD.anomaly:
+                    _anomaly_warning(node)
+                raise
             if outs.__class__ is not tuple:
                 outs = (outs,)
             if not retain_graph and node._saved is not None:
                 node.release()
             if node._hooks:
                 for fn in list(node._hooks.values()):
+                    stolen.update(id(o) for o in outs)
                     new = fn(outs, tuple(grads))
                     if new is not None:
                         outs = tuple(new) if isinstance(new, (tuple, list)) else (new,)
+                stolen.update(id(o) for o in outs)
             in_meta = node._in_meta
             n_outs = len(outs)
             for i, (nxt, nr) in enumerate(node.next_functions):
@@ -535,9 +566,9 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                     if g is None:
                         continue
                 if check_nan and bool(g.isnan().any()):
+                    _anomaly_warning(node)
                     raise RuntimeError(
-                        f"Function '{node.name()}' returned nan values in its {i}th output."
-                        + (f"\nForward call:\n{node._trace}" if node._trace else ""))
+                        f"Function '{node.name()}' returned nan values in its {i}th output.")
                 buf = buffers.get(nxt)
                 if buf is None:
                     if nxt._out_meta is None:
@@ -552,10 +583,20 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
         for k, r in enumerate(results):
             if r is None and not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the "
-                    "graph. Set allow_unused=True if this is the desired behavior.")
+                    f"The differentiated Tensor at index {k} appears to not have been used in "
+                    "the graph. Set allow_unused=True if this is the desired behavior.")
         return results
     return None
+
+
+def _anomaly_warning(node):
+    """Anomaly mode: say which node failed and where its forward call was made."""
+    if node._trace:
+        where = f"Traceback of forward call that caused the error:\n{node._trace}"
+    else:
+        where = ("No forward pass information available. Enable detect anomaly during forward "
+                 "pass for more information.")
+    warnings.warn(f"Error detected in {node.name()}. {where}", stacklevel=3)
 
 
 def _zeros(meta):
@@ -563,21 +604,33 @@ def _zeros(meta):
     return Tensor._make(xp.zeros(shape, dtype.np), dtype, False, None)
 
 
-def _run_pre_hooks(node, grads):
+_ALL_KINDS = (_TENSOR, _RETAIN, _NODE_PRE)
+_TENSOR_KINDS = (_TENSOR, _RETAIN)
+_NODE_KINDS = (_NODE_PRE,)
+
+
+def _run_pre_hooks(node, grads, kinds):
+    """Run `node`'s pre-hooks of the given kinds, in torch's order, on its output grads."""
     grads = list(grads)
     hooks = list(node._pre_hooks.values())
-    for want in (_TENSOR, _RETAIN, _NODE_PRE):
+    for want in kinds:
         for kind, nr, fn in hooks:
             if kind != want:
                 continue
             if nr is None:
                 new = fn(tuple(grads))
                 if new is not None:
-                    grads = list(new)
+                    new = list(new)
+                    if len(new) != len(grads):
+                        raise RuntimeError(
+                            f"hook '{_hook_name(fn)}' has returned an incorrect number of "
+                            f"values (got {len(new)}, but expected {len(grads)})")
+                    grads = [g if n is None else _check_hooked(fn, g, n)
+                             for g, n in zip(grads, new)]
             elif grads[nr] is not None:
                 new = fn(grads[nr])
                 if new is not None:
-                    grads[nr] = new
+                    grads[nr] = _check_hooked(fn, grads[nr], new)
     return grads
 
 
@@ -587,8 +640,26 @@ def _run_tensor_hooks(t, g):
         for fn in list(hooks.values()):
             new = fn(g)
             if new is not None:
-                g = new
+                g = _check_hooked(fn, g, new)
     return g
+
+
+def _hook_name(fn):
+    return getattr(fn, "__name__", type(fn).__name__)
+
+
+def _check_hooked(fn, old, new):
+    """A hook may replace a gradient, but not change its shape or dtype (torch's checks)."""
+    if old is None:
+        return new
+    if not isinstance(new, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
+    if new.dtype is not old.dtype:
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has changed the type of value (was "
+                           f"{old.type()} got {new.type()})")
+    if new._data.shape != old._data.shape:
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has changed the size of value")
+    return new
 
 
 def _accumulate_leaf(t, g, create_graph, stolen):
@@ -596,8 +667,13 @@ def _accumulate_leaf(t, g, create_graph, stolen):
         return
     old = t.grad
     if old is None:
-        if create_graph:
-            t.grad = g
+        if create_graph:  # a copy, itself differentiable when g is (torch's CopyBackwards)
+            copy = Tensor._make(xp.empty(g._data.shape, g._data.dtype), g.dtype, False, None)
+            if g._requires_grad:
+                copy.copy_(g)
+            else:
+                copy._data[...] = g._data
+            t.grad = copy
         else:
             data = g._data
             if id(g) in stolen or data.base is not None or not data.flags.c_contiguous \
@@ -614,4 +690,5 @@ def _accumulate_leaf(t, g, create_graph, stolen):
     meta = t._meta
     if meta and meta.get("post_hooks"):
         for fn in list(meta["post_hooks"].values()):
-            fn(t)
+            if fn(t) is not None:
+                raise RuntimeError("Tensor post accumulate grad hooks should return None.")

@@ -4,6 +4,7 @@ Each works as a context manager and as a function decorator, as in torch.
 """
 import functools
 import inspect
+import warnings
 
 from ember._ops.engine import GRAD
 
@@ -17,20 +18,24 @@ class _GradModeContext:
         if inspect.isgeneratorfunction(fn):
             @functools.wraps(fn)
             def gen_wrapper(*args, **kwargs):
+                # the mode holds while the generator runs, not while it is suspended
                 gen = fn(*args, **kwargs)
-                with self.clone():
-                    response = gen.send(None)
+                step, value = gen.send, None
                 while True:
                     try:
-                        request = yield response
+                        with self.clone():
+                            response = step(value)
+                    except StopIteration as stop:
+                        return stop.value
+                    try:
+                        value = yield response
+                        step = gen.send
                     except GeneratorExit:
-                        gen.close()
+                        with self.clone():
+                            gen.close()
                         raise
-                    with self.clone():
-                        try:
-                            response = gen.send(request)
-                        except StopIteration as e:
-                            return e.value
+                    except BaseException as exc:  # thrown in: pass it on to the generator
+                        step, value = gen.throw, exc
             return gen_wrapper
 
         @functools.wraps(fn)
@@ -127,9 +132,9 @@ class inference_mode(_GradModeContext):
 
     def __enter__(self):
         self.prev = GRAD.enabled, GRAD.inference
-        if self.mode:
-            GRAD.enabled = False
-            GRAD.inference = True
+        # inference_mode(False) re-enables grad mode, even inside no_grad
+        GRAD.enabled = not self.mode
+        GRAD.inference = bool(self.mode)
 
     def __exit__(self, *exc):
         GRAD.enabled, GRAD.inference = self.prev
@@ -149,32 +154,51 @@ def is_inference_mode_enabled():
     return GRAD.inference
 
 
+class detect_anomaly:
+    """Context manager turning on anomaly detection inside the block: each node remembers the
+    traceback of the forward call that made it, and a backward node producing NaN raises
+    RuntimeError naming the node (``Function 'SqrtBackward0' returned nan values in its 0th
+    output.``). Warns that it slows things down, as torch does."""
+
+    def __init__(self, check_nan=True):
+        self.prev = GRAD.anomaly
+        self.check_nan = check_nan
+        self.prev_check_nan = GRAD.anomaly_check_nan
+        warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime "
+                      "and should only be enabled for debugging.", stacklevel=2)
+
+    def __enter__(self):
+        self.prev, self.prev_check_nan = GRAD.anomaly, GRAD.anomaly_check_nan
+        GRAD.anomaly = True
+        GRAD.anomaly_check_nan = self.check_nan
+
+    def __exit__(self, *exc):
+        GRAD.anomaly, GRAD.anomaly_check_nan = self.prev, self.prev_check_nan
+        return False
+
+
 class set_detect_anomaly:
-    """Turn anomaly detection on or off (a NaN produced in backward names its forward op)."""
+    """Turn anomaly detection on or off: immediately, and back to the previous setting at the
+    end of a ``with`` block (see detect_anomaly)."""
 
     def __init__(self, mode, check_nan=True):
         self.prev = (GRAD.anomaly, GRAD.anomaly_check_nan)
         GRAD.anomaly = bool(mode)
-        GRAD.anomaly_check_nan = check_nan
+        GRAD.anomaly_check_nan = bool(check_nan)
 
     def __enter__(self):
-        return self
+        return None
 
     def __exit__(self, *exc):
         GRAD.anomaly, GRAD.anomaly_check_nan = self.prev
         return False
 
 
-class detect_anomaly(set_detect_anomaly):
-    """Context manager enabling anomaly detection inside the block."""
-
-    def __init__(self, check_nan=True):
-        super().__init__(True, check_nan)
-
-
 def is_anomaly_enabled():
+    """True while anomaly detection is on."""
     return GRAD.anomaly
 
 
 def is_anomaly_check_nan_enabled():
+    """True when anomaly detection also checks backward outputs for NaN."""
     return GRAD.anomaly_check_nan
