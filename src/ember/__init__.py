@@ -12,6 +12,7 @@ from ember._backend.dtypes import (bfloat16, bool, complex64, complex128, finfo,
 from ember._backend.dtypes import dtype  # noqa: F401
 from ember._backend.random import Generator, default_generator  # noqa: F401
 from ember._tensor import Size, Tensor, UntypedStorage
+from ember._tensor import LEGACY_TYPES as _LEGACY_TYPES
 from ember import _ops
 from ember._ops.registry import FUNCTIONS as _FUNCTIONS
 from ember._ops.registry import METHODS as _METHODS
@@ -30,14 +31,12 @@ short = int16
 cfloat = complex64
 cdouble = complex128
 chalf = None
-strided = "strided"
-sparse_coo = "sparse_coo"
-contiguous_format = "contiguous_format"
-channels_last = "channels_last"
-preserve_format = "preserve_format"
+from ember._tensor import (channels_last, channels_last_3d, contiguous_format,  # noqa: E402
+                           layout, memory_format, preserve_format, sparse_coo, strided)
 __version__ = "2.13.0+ember"
 
 globals().update(_FUNCTIONS)
+globals().update(_LEGACY_TYPES)
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
 for _name, _fn in _PROPS.items():
@@ -50,11 +49,12 @@ def _set_real(self, value):
 
 Tensor.real = property(_ops.elementwise.real, _set_real)
 Tensor.imag = property(_ops.elementwise.imag, lambda self, v: self.imag.copy_(v))
-Tensor.__eq__ = _ops.elementwise.eq
+Tensor.__eq__ = _METHODS["__eq__"]
 Tensor.__hash__ = object.__hash__
 
 from ember import autograd  # noqa: E402
 from ember.autograd.grad_mode import (enable_grad, inference_mode,  # noqa: E402,F401
+                                      is_anomaly_check_nan_enabled, is_anomaly_enabled,
                                       is_grad_enabled, is_inference_mode_enabled, no_grad,
                                       set_grad_enabled)
 from ember import _runtime  # noqa: E402
@@ -94,9 +94,8 @@ def is_complex(input):
 
 
 def is_nonzero(input):
-    if input.numel() != 1:
-        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-    return bool(input)
+    """True if the single-element tensor input is not zero (RuntimeError otherwise)."""
+    return input.__bool__()
 
 
 def result_type(tensor1, tensor2):
