@@ -64,20 +64,16 @@ class _Formatter:
                 a = np.abs(finite)
                 lo, hi = a.min(), a.max()
                 self.int_mode = bool((np.ceil(finite) == finite).all())
-                if self.int_mode:
-                    if hi / lo > 1000.0 or hi > 1.0e8:
-                        self.sci_mode = True
-                        self.max_width = max(len(f"{v:.{p}e}") for v in finite.tolist())
-                    else:
-                        self.max_width = max(len(f"{v:.0f}") + 1 for v in finite.tolist())
+                # the notation decides the widths, so a forced sci_mode applies first
+                self.sci_mode = (hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4) \
+                    if OPTS.sci_mode is None else OPTS.sci_mode
+                vals = finite.tolist()
+                if self.sci_mode:
+                    self.max_width = max(len(f"{v:.{p}e}") for v in vals)
+                elif self.int_mode:
+                    self.max_width = max(len(f"{v:.0f}") + 1 for v in vals)
                 else:
-                    if hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4:
-                        self.sci_mode = True
-                        self.max_width = max(len(f"{v:.{p}e}") for v in finite.tolist())
-                    else:
-                        self.max_width = max(len(f"{v:.{p}f}") for v in finite.tolist())
-        if OPTS.sci_mode is not None:
-            self.sci_mode = OPTS.sci_mode
+                    self.max_width = max(len(f"{v:.{p}f}") for v in vals)
 
     def format(self, value):
         p = OPTS.precision
@@ -183,7 +179,13 @@ def _add_suffixes(body, suffixes, indent):
     return "".join(parts)
 
 
-def tensor_repr(t, prefix="tensor("):
+def tensor_repr(t, prefix=None):
+    """torch's repr of tensor t: `tensor(` (or the subclass name), the values, and suffixes
+    for the dtype, size, grad_fn or requires_grad where torch shows them."""
+    if prefix is None:
+        cls = type(t)
+        plain = cls.__name__ in ("Tensor", "Parameter") and cls.__module__.startswith("ember")
+        prefix = "tensor(" if plain else f"{cls.__name__}("
     indent = len(prefix)
     a = t._data
     dtype = t.dtype
@@ -199,6 +201,8 @@ def tensor_repr(t, prefix="tensor("):
             suffixes.append(f"dtype={dtype}")
         body = "[]"
     else:
+        if not OPTS.edgeitems:
+            suffixes.append(f"size={tuple(a.shape)}")
         if not plain:
             suffixes.append(f"dtype={dtype}")
         body = array_str(a, dtype, indent)

@@ -2,7 +2,9 @@
 ember.accelerator, thread counts, matmul precision and determinism flags. On the CPU the
 flags are stored and reported but change nothing."""
 import os
+import sys
 import types
+import warnings
 
 import numpy as np
 
@@ -40,9 +42,6 @@ class _CudaModule(types.ModuleType):
 
     seed_all = seed
 
-    def synchronize(self, device=None):
-        return None
-
     def empty_cache(self):
         return None
 
@@ -58,10 +57,11 @@ class _CudaModule(types.ModuleType):
         return False
 
     def get_device_name(self, device=None):
+        """Raises RuntimeError: there is no CUDA device."""
         _no_cuda()
 
     current_device = get_device_properties = set_device = get_device_capability = \
-        get_device_name
+        synchronize = mem_get_info = get_device_name
 
     class device:
         def __init__(self, device):
@@ -93,10 +93,16 @@ backends = _ns("ember.backends", cuda=_ns("ember.backends.cuda", matmul=_matmul,
                mkl=_ns("ember.backends.mkl", is_available=lambda: False))
 mps = _ns("ember.mps", is_available=lambda: False, manual_seed=lambda s: None,
           synchronize=lambda: None, empty_cache=lambda: None)
+
+
+def _no_accelerator(*args, **kwargs):
+    raise RuntimeError("Cannot access accelerator device when none is available.")
+
+
 accelerator = _ns("ember.accelerator", is_available=lambda: False,
                   current_accelerator=lambda check_available=False: None,
-                  device_count=lambda: 0, current_device_index=lambda: -1,
-                  synchronize=lambda device=None: None)
+                  device_count=lambda: 0, current_device_index=_no_accelerator,
+                  set_device_index=_no_accelerator, synchronize=_no_accelerator)
 version = _ns("ember.version", __version__="2.13.0+ember", cuda=None, git_version="ember",
               hip=None, debug=False)
 
@@ -107,7 +113,9 @@ _flags = {"matmul_precision": "highest", "deterministic": False, "warn_only": Fa
 
 def set_num_threads(n):
     """Set the number of threads for intra-op work (recorded; NumPy's BLAS decides)."""
-    if int(n) <= 0:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    if n <= 0:
         raise RuntimeError("set_num_threads expects a positive integer")
     _threads[0] = int(n)
 
@@ -118,21 +126,29 @@ def get_num_threads():
 
 
 def set_num_interop_threads(n):
+    """Set the number of threads for inter-op parallelism (recorded only)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
+        raise RuntimeError("Expected positive number of threads")
     _interop[0] = int(n)
 
 
 def get_num_interop_threads():
+    """Threads used for inter-op parallelism."""
     return _interop[0]
 
 
 def set_float32_matmul_precision(precision):
-    """'highest', 'high' or 'medium' (recorded; the CPU always computes in full precision)."""
+    """'highest', 'high' or 'medium' (recorded; the CPU always computes in full precision).
+    Any other value warns and changes nothing, as in torch."""
     if precision not in ("highest", "high", "medium"):
-        raise RuntimeError(f"Invalid precision {precision!r}")
+        warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current "
+                      "setFloat32MatmulPrecision call has no effect.", UserWarning, stacklevel=2)
+        return
     _flags["matmul_precision"] = precision
 
 
 def get_float32_matmul_precision():
+    """The float32 matmul precision last set ('highest' by default)."""
     return _flags["matmul_precision"]
 
 
@@ -143,11 +159,18 @@ def use_deterministic_algorithms(mode, *, warn_only=False):
 
 
 def are_deterministic_algorithms_enabled():
+    """True after use_deterministic_algorithms(True)."""
     return _flags["deterministic"]
 
 
 def is_deterministic_algorithms_warn_only_enabled():
+    """True after use_deterministic_algorithms(True, warn_only=True)."""
     return _flags["warn_only"]
 
 
-del np
+# `import ember.cuda`, `import ember.backends.cudnn as cudnn`, ... find these namespaces
+for _m in (cuda, cuda.amp, backends, backends.cuda, backends.cuda.matmul, backends.cudnn,
+           backends.mps, backends.mkldnn, backends.openmp, backends.mkl, mps, accelerator,
+           version):
+    sys.modules.setdefault(_m.__name__, _m)
+del _m

@@ -18,10 +18,26 @@ _FROM_NP = _dt._BY_NP
 class Size(tuple):
     """A tensor's shape: a tuple of ints that prints as `ember.Size([2, 3])`."""
 
+    def __new__(cls, sizes=()):
+        items = tuple(sizes)
+        for i, v in enumerate(items):
+            if type(v) is not int:
+                if not hasattr(v, "__index__"):
+                    raise TypeError(f"ember.Size() takes an iterable of 'int' (item {i} is "
+                                    f"'{type(v).__name__}')")
+                items = tuple(int(x.__index__()) for x in items)
+                break
+        return tuple.__new__(cls, items)
+
     def __repr__(self):
         return f"ember.Size({list(self)})"
 
     __str__ = __repr__
+
+    def __mul__(self, n):
+        return _size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
 
     def numel(self):
         """Number of elements a tensor of this shape holds."""
@@ -32,16 +48,60 @@ class Size(tuple):
 
     def __getitem__(self, item):
         r = tuple.__getitem__(self, item)
-        return Size(r) if isinstance(item, slice) else r
+        return _size(r) if isinstance(item, slice) else r
 
     def __add__(self, other):
-        return Size(tuple.__add__(self, tuple(other)))
+        return _size(tuple.__add__(self, tuple(other)))
 
     def __radd__(self, other):
-        return Size(tuple(other) + tuple(self))
+        return _size(tuple(other) + tuple(self))
 
     def __reduce__(self):
         return (Size, (tuple(self),))
+
+
+_new_size = tuple.__new__
+
+
+def _size(shape):
+    """A Size from a tuple of Python ints, without Size()'s checks (the hot path)."""
+    return _new_size(Size, shape)
+
+
+class layout(str):
+    """torch.layout: how a tensor's elements are stored (ember has `strided` only). Prints as
+    `ember.strided`; compares equal to its name."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"ember.{str.__str__(self)}"
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        return (_named, (str.__str__(self),))
+
+
+class memory_format(layout):
+    """torch.memory_format: `contiguous_format`, `channels_last`, ... (prints as
+    `ember.channels_last`; compares equal to its name)."""
+
+    __slots__ = ()
+
+
+strided = layout("strided")
+sparse_coo = layout("sparse_coo")
+contiguous_format = memory_format("contiguous_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+preserve_format = memory_format("preserve_format")
+_NAMED = {str.__str__(x): x for x in (strided, sparse_coo, contiguous_format, channels_last,
+                                      channels_last_3d, preserve_format)}
+
+
+def _named(name):
+    return _NAMED[name]
 
 
 class UntypedStorage:
@@ -71,6 +131,24 @@ class UntypedStorage:
     def element_size(self):
         return 1
 
+    def _bytes(self):
+        root = self._array
+        return root.reshape(-1).view(xp.uint8) if root.flags.c_contiguous else \
+            xp.frombuffer(root.tobytes(), xp.uint8)
+
+    def tolist(self):
+        """The bytes of the storage as a list of ints."""
+        return self._bytes().tolist()
+
+    def __getitem__(self, i):
+        return self._bytes()[i].tolist()
+
+    def __setitem__(self, i, value):
+        self._bytes()[i] = value
+
+    def __iter__(self):
+        return iter(self.tolist())
+
 
 def _root(a):
     while isinstance(a.base, ndarray):
@@ -84,17 +162,10 @@ class Tensor:
     __slots__ = ("_data", "dtype", "device", "_requires_grad", "grad", "grad_fn", "_output_nr",
                  "_vc", "_base", "_grad_acc", "_meta", "__weakref__")
 
-    # torch.Tensor(...) constructor: sizes give an uninitialised float tensor, data is copied
-    def __new__(cls, *args, device=None, dtype=None):
-        from ember._ops import creation
-        if len(args) == 1 and not isinstance(args[0], int):
-            src = creation.tensor(args[0], dtype=dtype or _dt.get_default_dtype(),
-                                  device=device)
-        else:
-            src = creation.empty(*args, dtype=dtype or _dt.get_default_dtype(), device=device)
-        self = object.__new__(cls)
-        self._init_from(src._data, src.dtype, False)
-        return self
+    # torch.Tensor(...) constructor: sizes give an uninitialised tensor of the default dtype,
+    # data is copied into one, and a tensor argument gives an alias of that tensor
+    def __new__(cls, *args, device=None):
+        return _construct(cls, args, device, None)
 
     def __init__(self, *args, **kwargs):
         pass
@@ -147,6 +218,8 @@ class Tensor:
 
     def requires_grad_(self, requires_grad=True):
         """Set `requires_grad` in place and return self."""
+        if requires_grad and self.dtype.category < 2:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self.requires_grad = requires_grad
         return self
 
@@ -211,10 +284,10 @@ class Tensor:
 
     def retain_grad(self):
         """Keep `.grad` for this non-leaf tensor after backward."""
-        if self.grad_fn is None:
-            return
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None:
+            return
         if self._meta and self._meta.get("retains_grad"):
             return
         if self._meta is None:
@@ -231,7 +304,7 @@ class Tensor:
                     t.grad = t.grad + grad
             return None
 
-        self.grad_fn._register_tensor_hook(self._output_nr, keep)
+        self.grad_fn._register_tensor_hook(self._output_nr, keep, retains=True)
 
     @property
     def retains_grad(self):
@@ -256,13 +329,13 @@ class Tensor:
     # -- shape and memory -----------------------------------------------------------------
     @property
     def shape(self):
-        return Size(self._data.shape)
+        return _new_size(Size, self._data.shape)
 
     def size(self, dim=None):
         """The shape as an `ember.Size`, or the length of dimension `dim`."""
         shape = self._data.shape
         if dim is None:
-            return Size(shape)
+            return _new_size(Size, shape)
         return shape[_wrap_dim(dim, len(shape))]
 
     def dim(self):
@@ -304,13 +377,21 @@ class Tensor:
         return strides[_wrap_dim(dim, self._data.ndim)]
 
     def is_contiguous(self, memory_format=None):
-        """True if the elements lie in row-major order without gaps."""
+        """True if the elements lie in row-major order without gaps (or, for
+        memory_format=channels_last / channels_last_3d, in N, spatial..., C order)."""
         a = self._data
-        if a.flags.c_contiguous:
-            return True
+        if memory_format in ("channels_last", "channels_last_3d"):
+            if a.ndim != (4 if memory_format == "channels_last" else 5):
+                return False
+            order = [1] + list(range(a.ndim - 1, 1, -1)) + [0]  # fastest-moving dim first
+        else:
+            if a.flags.c_contiguous:
+                return True
+            order = range(a.ndim - 1, -1, -1)
         expected = 1
-        for n, s in zip(reversed(a.shape), reversed(a.strides)):
-            if n != 1 and s != expected * a.itemsize:
+        for d in order:
+            n = a.shape[d]
+            if n != 1 and a.strides[d] != expected * a.itemsize:
                 return False
             expected *= n
         return True
@@ -329,9 +410,11 @@ class Tensor:
         return (self.data_ptr() - root.__array_interface__["data"][0]) // self.dtype.itemsize
 
     def is_shared(self):
-        return False
+        """True after share_memory_() (ember tensors live in process memory)."""
+        return bool(self._meta and self._meta.get("shared"))
 
     def is_pinned(self):
+        """False: ember has no page-locked memory."""
         return False
 
     @property
@@ -356,8 +439,7 @@ class Tensor:
 
     @property
     def layout(self):
-        import ember
-        return ember.strided
+        return strided
 
     def is_floating_point(self):
         """True for float16/bfloat16/float32/float64."""
@@ -368,12 +450,15 @@ class Tensor:
         return self.dtype.category == _dt.COMPLEX
 
     def is_signed(self):
+        """True if the dtype holds negative values (not bool/uint8)."""
         return self.dtype.is_signed
 
     def is_inference(self):
+        """True for tensors made under ember.inference_mode()."""
         return bool(self._meta and self._meta.get("inference"))
 
     def get_device(self):
+        """The device index: -1 for CPU tensors."""
         return -1 if self.device.type == "cpu" else (self.device.index or 0)
 
     # -- Python protocol ------------------------------------------------------------------
@@ -390,15 +475,22 @@ class Tensor:
     def __bool__(self):
         if self._data.size != 1:
             raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous"
+                "Boolean value of Tensor with more than one value is ambiguous"
                 if self._data.size else "Boolean value of Tensor with no values is ambiguous")
         return bool(self._data.reshape(()))
 
     def _scalar(self, kind):
         if self._data.size != 1:
-            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
-                               "to Scalar")
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return self._data.reshape(()).item() if kind is None else kind(self._data.reshape(()))
+
+    def _real_scalar(self, name):
+        v = self._scalar(None)
+        if self.dtype.category == _dt.COMPLEX:
+            if v.imag:
+                raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+            v = v.real
+        return v
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
@@ -411,10 +503,10 @@ class Tensor:
         return v
 
     def __float__(self):
-        return float(self._scalar(None).real if self.is_complex() else self._scalar(None))
+        return float(self._real_scalar("double"))
 
     def __int__(self):
-        return int(self._scalar(None).real if self.is_complex() else self._scalar(None))
+        return int(self._real_scalar("int64_t"))
 
     def __complex__(self):
         return complex(self._scalar(None))
@@ -441,10 +533,12 @@ class Tensor:
         if self.device.type != "cpu":
             raise TypeError(f"can't convert {self.device.type} device type tensor to numpy. "
                             "Use Tensor.cpu() to copy the tensor to host memory first.")
+        if self.dtype is _dt.bfloat16:
+            raise TypeError("Got unsupported ScalarType BFloat16")
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        a = self._data
+        a = self.numpy()
         if dtype is not None and a.dtype != dtype:
             if copy is False:
                 raise ValueError("Unable to avoid copy while creating an array as requested.")
@@ -463,9 +557,11 @@ class Tensor:
         return id(self)
 
     def __format__(self, spec):
-        if self._data.ndim == 0 and spec:
+        if self._data.ndim == 0:  # a 0-d tensor formats as its Python number
             return format(self.item(), spec)
-        return format(str(self), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return str(self)
 
     def __repr__(self, *, tensor_contents=None):
         from ember._printing import tensor_repr
@@ -475,12 +571,16 @@ class Tensor:
         return self.__repr__()
 
     def __dlpack__(self, stream=None, **kwargs):
+        """A DLPack capsule viewing this tensor's memory (the DLPack protocol)."""
         if self._requires_grad:
-            raise RuntimeError("Can't export tensors that require gradient, use "
-                               "tensor.detach()")
+            raise BufferError("Can't export tensors that require gradient, use "
+                              "tensor.detach()")
+        if self.dtype is _dt.bfloat16:
+            raise BufferError("ember cannot export bfloat16 tensors through DLPack yet")
         return self._data.__dlpack__(**kwargs) if kwargs else self._data.__dlpack__()
 
     def __dlpack_device__(self):
+        """(device type, index) as DLPack numbers them: (1, 0) for the CPU."""
         return self._data.__dlpack_device__()
 
     # -- copying and pickling -------------------------------------------------------------
@@ -527,19 +627,25 @@ class Tensor:
         kwargs.pop("memory_format", None)
         if kwargs:
             raise TypeError(f"to() got unexpected keyword arguments {list(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                device, dtype = a.device, a.dtype
-            elif isinstance(a, _dt.dtype):
-                dtype = a
-            elif isinstance(a, (str, _device_cls, int)) and not isinstance(a, bool):
-                device = a
-            elif a is None:
-                continue
-            elif isinstance(a, bool):
-                continue
+        if args:
+            first, rest = args[0], args[1:]
+            if isinstance(first, Tensor):
+                device, dtype = first.device, first.dtype
+            elif _is_dtype(first):
+                dtype = first
+            elif first is None or (isinstance(first, (str, _device_cls, int))
+                                   and not isinstance(first, bool)):
+                device = first
+                if rest and (rest[0] is None or _is_dtype(rest[0])):
+                    dtype, rest = rest[0], rest[1:]
             else:
-                dtype = _dt.to_dtype(a)
+                rest = args
+            # what may follow: the flags non_blocking and copy
+            if len(rest) > 2 or not all(isinstance(a, bool) for a in rest):
+                raise TypeError("to() received an invalid combination of arguments - got ("
+                                + ", ".join(type(a).__name__ for a in args) + ")")
+            if len(rest) == 2:
+                copy = rest[1]
         if device is not None:
             to_device(device)
         if dtype is not None:
@@ -567,45 +673,64 @@ class Tensor:
         if dtype is None:
             return "ember." + _TYPE_NAMES[self.dtype.name]
         if isinstance(dtype, str):
-            name = dtype.split(".")[-1]
-            inverse = {v: k for k, v in _TYPE_NAMES.items()}
-            dtype = _dt._BY_NAME[inverse[name]] if name in inverse else _dt.to_dtype(dtype)
+            lib, _, name = dtype.rpartition(".")
+            if lib in ("ember.cuda", "torch.cuda"):
+                to_device("cuda")
+            if lib not in ("ember", "torch") or name not in _TYPE_DTYPES:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = _TYPE_DTYPES[name]
+        elif isinstance(dtype, _LegacyType):
+            dtype = dtype.dtype
+        elif not isinstance(dtype, _dt.dtype):
+            raise ValueError(f"invalid type: '{getattr(dtype, '__name__', dtype)}'")
         return self.to(dtype)
 
     def float(self, memory_format=None):
+        """self.to(ember.float32): self if already float32, else a converted copy."""
         return self.to(_dt.float32)
 
     def double(self, memory_format=None):
+        """self.to(ember.float64): self if already float64, else a converted copy."""
         return self.to(_dt.float64)
 
     def half(self, memory_format=None):
+        """self.to(ember.float16): self if already float16, else a converted copy."""
         return self.to(_dt.float16)
 
     def bfloat16(self, memory_format=None):
+        """self.to(ember.bfloat16): self if already bfloat16, else a converted copy."""
         return self.to(_dt.bfloat16)
 
     def long(self, memory_format=None):
+        """self.to(ember.int64): self if already int64, else a converted copy."""
         return self.to(_dt.int64)
 
     def int(self, memory_format=None):
+        """self.to(ember.int32): self if already int32, else a converted copy."""
         return self.to(_dt.int32)
 
     def short(self, memory_format=None):
+        """self.to(ember.int16): self if already int16, else a converted copy."""
         return self.to(_dt.int16)
 
     def char(self, memory_format=None):
+        """self.to(ember.int8): self if already int8, else a converted copy."""
         return self.to(_dt.int8)
 
     def byte(self, memory_format=None):
+        """self.to(ember.uint8): self if already uint8, else a converted copy."""
         return self.to(_dt.uint8)
 
     def bool(self, memory_format=None):
+        """self.to(ember.bool): self if already bool, else a converted copy."""
         return self.to(_dt.bool)
 
     def cfloat(self, memory_format=None):
+        """self.to(ember.complex64): self if already complex64, else a converted copy."""
         return self.to(_dt.complex64)
 
     def cdouble(self, memory_format=None):
+        """self.to(ember.complex128): self if already complex128, else a converted copy."""
         return self.to(_dt.complex128)
 
     def type_as(self, other):
@@ -613,18 +738,71 @@ class Tensor:
         return self.to(other.dtype)
 
     def pin_memory(self, device=None):
-        return self
+        """Page-locked memory needs an accelerator: raises RuntimeError (there is none)."""
+        raise RuntimeError("Cannot access accelerator device when none is available.")
 
     def share_memory_(self):
+        """Mark the tensor as shared (ember's CPU memory needs no moving); returns self."""
+        if self._meta is None:
+            self._meta = {}
+        self._meta["shared"] = True
         return self
 
 
 _new = object.__new__
+
+
+def _construct(cls, args, device, dtype):
+    """torch.Tensor(*args) and the legacy typed constructors (`dtype` given)."""
+    from ember._ops import creation
+    d = dtype or _dt.get_default_dtype()
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        src = args[0]
+        if dtype is not None and src.dtype is not d:
+            raise TypeError(f"expected {d} tensor (got {src.dtype} tensor)")
+    elif len(args) == 1 and not isinstance(args[0], (int, Size)):
+        if isinstance(args[0], (float, complex, bool)):
+            raise TypeError(f"new(): data must be a sequence (got "
+                            f"{type(args[0]).__name__})")
+        src = creation.tensor(args[0], dtype=d, device=device)
+    else:
+        src = creation.empty(*(args or (0,)), dtype=d, device=device)
+    self = object.__new__(cls)
+    self._init_from(src._data, src.dtype, False)
+    return self
+
+
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
                "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor",
                "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
                "bool": "BoolTensor", "complex64": "ComplexFloatTensor",
                "complex128": "ComplexDoubleTensor"}
+_TYPE_DTYPES = {v: _dt._BY_NAME[k] for k, v in _TYPE_NAMES.items()}
+
+
+class _LegacyType(type):
+    """The metaclass of the legacy tensor types (`ember.FloatTensor`, ...): calling one builds
+    a tensor of its dtype, and `isinstance` checks a tensor's dtype."""
+
+    def __call__(cls, *args, device=None):
+        return _construct(Tensor, args, device, cls.dtype)
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype is cls.dtype
+
+    def __repr__(cls):
+        return f"<class 'ember.{cls.__name__}'>"
+
+
+# ember.FloatTensor, ember.LongTensor, ...: torch's legacy per-dtype tensor types (torch has
+# none for the complex dtypes, though `type()` names them)
+LEGACY_TYPES = {name: _LegacyType(name, (), {"dtype": d, "__module__": "ember",
+                                             "__doc__": f"Legacy constructor of {d} tensors."})
+                for name, d in _TYPE_DTYPES.items() if not name.startswith("Complex")}
+
+
+def _is_dtype(a):
+    return isinstance(a, _dt.dtype) or a is float or a is int or a is bool or a is complex
 
 
 def _contiguous_strides(shape):
@@ -647,10 +825,15 @@ def _wrap_dim(dim, ndim):
 def _rebuild(root, dtype_name, shape, strides, offset, requires_grad, cls=Tensor):
     dtype = _dt._BY_NAME[dtype_name]
     size = dtype.itemsize
-    flat = root.reshape(-1) if root.flags.c_contiguous else root.ravel()
-    data = xp.lib.stride_tricks.as_strided(
-        flat[offset:], shape=shape, strides=tuple(s * size for s in strides)) \
-        if shape else flat[offset:offset + 1].reshape(())
+    byte_strides = tuple(s * size for s in strides)
+    if root.flags.c_contiguous and root.flags.writeable:
+        # a view whose .base is root, so storage, offsets and sharing survive the copy
+        data = xp.ndarray(shape, dtype.np, buffer=root, offset=offset * size,
+                          strides=byte_strides)
+    else:
+        flat = root.reshape(-1).view(xp.uint8)
+        data = xp.lib.stride_tricks.as_strided(flat[offset * size:].view(dtype.np),
+                                               shape=shape, strides=byte_strides)
     if cls is Tensor:
         t = Tensor._make(data, dtype, requires_grad, None)
     else:

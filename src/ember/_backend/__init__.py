@@ -5,6 +5,11 @@ CPU; a CuPy backend for `cuda` slots in here as another `device.xp`.
 """
 import numpy as xp  # the CPU array namespace; ops reach it through `device.xp` or here
 
+# torch reports no floating-point warnings (log(0) is -inf, 0/0 is nan, silently); NumPy's
+# would print RuntimeWarnings from inside ember's kernels, so they are switched off once
+# here rather than with a costly errstate context around every op.
+xp.seterr(all="ignore")
+
 from ember._backend import dtypes
 from ember._backend.device import CPU, device, to_device
 

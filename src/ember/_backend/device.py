@@ -16,16 +16,17 @@ class device:
                 raise ValueError("device(): index given twice")
             return type
         if isinstance(type, int) and not isinstance(type, bool):
-            type, index = "cuda", type
+            # a bare index names a device of the current accelerator, and there is none
+            raise RuntimeError("Cannot access accelerator device when none is available.")
         if not isinstance(type, str):
             raise TypeError(f"device() received an invalid combination of arguments: {type!r}")
-        name = type.strip()
+        name = type
         if ":" in name:
             if index is not None:
                 raise RuntimeError(f"type (string) must not include an index because index was "
                                    f"passed explicitly: {name}")
             name, _, idx = name.partition(":")
-            if not idx.isdigit():
+            if not idx.isdigit() or (len(idx) > 1 and idx[0] == "0"):
                 raise RuntimeError(f"Invalid device string: '{type}'")
             index = int(idx)
         if name not in _KNOWN_TYPES:
@@ -54,11 +55,7 @@ class device:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other):
-        if isinstance(other, str):
-            try:
-                other = device(other)
-            except RuntimeError:
-                return False
+        # as in torch, a device never equals a string: compare str(device) or device(...)
         if not isinstance(other, device):
             return NotImplemented
         return self.type == other.type and self.index == other.index

@@ -25,6 +25,11 @@ class dtype:
         self.is_signed = is_signed
 
     @property
+    def abbr(self):
+        """torch's short name for the dtype (`f32`, `bf16`, `i64`, `b8`, ...)."""
+        return _ABBR[self.name]
+
+    @property
     def is_floating_point(self):
         return self.category == FLOAT
 
@@ -63,6 +68,9 @@ complex128 = dtype("complex128", np.complex128, COMPLEX, True)
 ALL = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
        complex64, complex128)
 _BY_NAME = {d.name: d for d in ALL}
+_ABBR = {"bool": "b8", "uint8": "u8", "int8": "i8", "int16": "i16", "int32": "i32",
+         "int64": "i64", "float16": "f16", "bfloat16": "bf16", "float32": "f32",
+         "float64": "f64", "complex64": "c64", "complex128": "c128"}
 _BY_NP = {d.np: d for d in ALL}
 ALIASES = {"float": float32, "double": float64, "half": float16, "long": int64,
            "int": int32, "short": int16, "cfloat": complex64, "cdouble": complex128,
@@ -255,26 +263,38 @@ def can_cast(from_, to):
 
 
 class finfo:
-    """Machine limits of a floating dtype, as torch.finfo (bits, eps, max, min, tiny...)."""
+    """Machine limits of a floating dtype, as torch.finfo (bits, eps, max, min, tiny, ...).
+
+    A complex dtype gives the limits of its real part; `ember.finfo()` describes the default
+    dtype."""
 
     def __init__(self, type=None):
         d = to_dtype(type) if type is not None else _default[0]
         if d.category not in (FLOAT, COMPLEX):
-            raise TypeError(f"finfo is not defined for {d}")
+            raise TypeError("ember.finfo() requires a floating point input type. Use "
+                            "ember.iinfo to handle 'ember.finfo'")
         d = d.to_real()
         info = ml_dtypes.finfo(d.np) if d is bfloat16 else np.finfo(d.np)
         self.dtype = d.name
-        self.bits = info.bits
-        self.eps = float(info.eps)
-        self.max = float(info.max)
-        self.min = float(info.min)
-        self.tiny = float(info.tiny)
+        self.bits = builtins.int(info.bits)
+        self.eps = builtins.float(info.eps)
+        self.max = builtins.float(info.max)
+        self.min = builtins.float(info.min)
+        self.tiny = builtins.float(info.tiny)
         self.smallest_normal = self.tiny
-        self.resolution = float(info.resolution)
+        # torch reports the resolution as an exact power of ten: 10 ** -decimal_digits
+        self.resolution = builtins.float(f"1e-{info.precision}")
+
+    def __eq__(self, other):
+        if not isinstance(other, finfo):
+            return NotImplemented
+        return self.dtype == other.dtype
+
+    __hash__ = None
 
     def __repr__(self):
-        return (f"finfo(resolution={self.resolution}, min={self.min:e}, max={self.max:e}, "
-                f"eps={self.eps:e}, smallest_normal={self.tiny:e}, tiny={self.tiny:e}, "
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.tiny:g}, tiny={self.tiny:g}, "
                 f"dtype={self.dtype})")
 
 
@@ -283,13 +303,23 @@ class iinfo:
 
     def __init__(self, type):
         d = to_dtype(type)
-        if d.category not in (INT, BOOL):
-            raise TypeError(f"iinfo is not defined for {d}")
-        info = np.iinfo(np.uint8 if d is bool else d.np)
+        if d is bool:
+            raise TypeError("ember.bool is not supported by ember.iinfo")
+        if d.category != INT:
+            raise TypeError("ember.iinfo() requires an integer input type. Use ember.finfo to "
+                            "handle 'ember.iinfo'")
+        info = np.iinfo(d.np)
         self.dtype = d.name
-        self.bits = info.bits
-        self.min = int(info.min)
-        self.max = 1 if d is bool else int(info.max)
+        self.bits = builtins.int(info.bits)
+        self.min = builtins.int(info.min)
+        self.max = builtins.int(info.max)
+
+    def __eq__(self, other):
+        if not isinstance(other, iinfo):
+            return NotImplemented
+        return self.dtype == other.dtype
+
+    __hash__ = None
 
     def __repr__(self):
-        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

@@ -200,7 +200,10 @@ class IndexPutImplBackward0(Node):
     def forward(self, g, shape, key):
         self.key = key
         out = xp.zeros(shape, g.dtype)
-        xp.add.at(out, key, g)
+        if g.size <= 1:  # a single position cannot repeat: plain assignment is enough
+            out[key] = g
+        else:
+            xp.add.at(out, key, g)
         return out
 
     def backward(self, grad):

@@ -148,7 +148,7 @@ def _sum_dtype(input, dtype):
 def _sum(a, axis, keepdim, dt):
     if dt.np in _HALVES:
         return xp.sum(a, axis=axis, keepdims=keepdim, dtype=xp.float32).astype(dt.np)
-    return xp.sum(a, axis=axis, keepdims=keepdim, dtype=dt.np)
+    return a.sum(axis=axis, keepdims=keepdim, dtype=dt.np)
 
 
 class SumBackward0(Node):
@@ -237,12 +237,7 @@ def _mean_dtype(input, dtype, name):
 
 def _mean(a, axis, keepdim, dt, n):
     acc = xp.float32 if dt.np in _HALVES else dt.np
-    s = xp.sum(a, axis=axis, keepdims=keepdim, dtype=acc)
-    if n == 0:
-        with xp.errstate(invalid="ignore"):
-            s = s / n
-    else:
-        s = s / n
+    s = a.sum(axis=axis, keepdims=keepdim, dtype=acc) / n
     return s if acc == dt.np else s.astype(dt.np)
 
 
@@ -1283,11 +1278,10 @@ def _softmax_arrays(a, dim, log):
         x = x.reshape(1)
     if not x.size:
         return a.copy()
-    with xp.errstate(invalid="ignore", divide="ignore"):
-        shifted = x - xp.max(x, axis=dim, keepdims=True)
-        e = xp.exp(shifted)
-        s = xp.sum(e, axis=dim, keepdims=True)
-        r = shifted - xp.log(s) if log else e / s
+    shifted = x - x.max(axis=dim, keepdims=True)
+    e = xp.exp(shifted)
+    s = e.sum(axis=dim, keepdims=True)
+    r = shifted - xp.log(s) if log else e / s
     return r.reshape(a.shape).astype(a.dtype, copy=False)
 
 
