@@ -1,25 +1,38 @@
-"""ember.linalg: norms, inverses, determinants, solvers and decompositions."""
+"""ember.linalg: torch.linalg's norms, inverses, determinants, solvers and decompositions.
+
+A thin namespace: the ops and their autograd nodes live in `ember._ops.linalg`.
+"""
+from ember._ops.linalg import LinAlgError  # noqa: F401
+from ember._ops.linalg import linalg_cholesky as cholesky  # noqa: F401
+from ember._ops.linalg import linalg_cholesky_ex as cholesky_ex  # noqa: F401
+from ember._ops.linalg import linalg_cond as cond  # noqa: F401
+from ember._ops.linalg import linalg_cross as cross  # noqa: F401
+from ember._ops.linalg import linalg_det as det  # noqa: F401
+from ember._ops.linalg import linalg_diagonal as diagonal  # noqa: F401
+from ember._ops.linalg import linalg_eig as eig  # noqa: F401
+from ember._ops.linalg import linalg_eigh as eigh  # noqa: F401
+from ember._ops.linalg import linalg_eigvals as eigvals  # noqa: F401
+from ember._ops.linalg import linalg_eigvalsh as eigvalsh  # noqa: F401
+from ember._ops.linalg import linalg_inv as inv  # noqa: F401
+from ember._ops.linalg import linalg_inv_ex as inv_ex  # noqa: F401
+from ember._ops.linalg import linalg_lstsq as lstsq  # noqa: F401
+from ember._ops.linalg import linalg_matrix_exp as matrix_exp  # noqa: F401
+from ember._ops.linalg import linalg_matrix_norm as matrix_norm  # noqa: F401
+from ember._ops.linalg import linalg_matrix_power as matrix_power  # noqa: F401
+from ember._ops.linalg import linalg_matrix_rank as matrix_rank  # noqa: F401
+from ember._ops.linalg import linalg_multi_dot as multi_dot  # noqa: F401
+from ember._ops.linalg import linalg_norm as norm  # noqa: F401
+from ember._ops.linalg import linalg_pinv as pinv  # noqa: F401
+from ember._ops.linalg import linalg_qr as qr  # noqa: F401
+from ember._ops.linalg import linalg_slogdet as slogdet  # noqa: F401
+from ember._ops.linalg import linalg_solve as solve  # noqa: F401
+from ember._ops.linalg import linalg_solve_ex as solve_ex  # noqa: F401
+from ember._ops.linalg import linalg_solve_triangular as solve_triangular  # noqa: F401
+from ember._ops.linalg import linalg_svd as svd  # noqa: F401
+from ember._ops.linalg import linalg_svdvals as svdvals  # noqa: F401
+from ember._ops.linalg import linalg_tensorinv as tensorinv  # noqa: F401
+from ember._ops.linalg import linalg_tensorsolve as tensorsolve  # noqa: F401
+from ember._ops.linalg import linalg_vander as vander  # noqa: F401
+from ember._ops.linalg import linalg_vecdot as vecdot  # noqa: F401
+from ember._ops.linalg import matmul  # noqa: F401
 from ember._ops.reduction import vector_norm  # noqa: F401
-from ember._ops.linalg import cross, matmul, vdot  # noqa: F401
-from ember._ops.reduction import norm as _norm
-
-
-def norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
-    """Vector norm for 1-D input or dim an int; matrix norm for 2-D input or a dim pair."""
-    if dim is None and A.ndim == 2 and ord is not None:
-        return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
-    if isinstance(dim, (tuple, list)) and len(dim) == 2 and ord is not None:
-        return matrix_norm(A, ord, dim, keepdim, dtype=dtype)
-    return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
-
-
-def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
-    """Frobenius (default), nuclear, or induced 1/2/inf matrix norms over dims."""
-    if ord == "fro":
-        return vector_norm(A, 2, dim, keepdim, dtype=dtype)
-    raise NotImplementedError(f"matrix_norm(ord={ord!r}) is not implemented yet")
-
-
-def vecdot(x, y, *, dim=-1):
-    """Dot product of conjugated x with y along dim."""
-    return (x.conj() * y).sum(dim)

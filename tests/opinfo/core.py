@@ -120,7 +120,7 @@ def tensors_in(obj):
 def to_numpy(x):
     """A NumPy view of an ember or torch tensor (float32 for bfloat16), else x."""
     if hasattr(x, "detach") and hasattr(x, "dtype"):
-        x = x.detach()
+        x = x.detach().resolve_conj()  # torch results may carry a lazy conjugate bit
         if "bfloat16" in str(x.dtype):
             x = x.float()
         return np.asarray(x.cpu().numpy() if hasattr(x, "cpu") else x.numpy())
