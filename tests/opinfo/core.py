@@ -70,16 +70,28 @@ def np_dtype(name):
 
 
 def randn(rng, shape, dtype, low=-2.0, high=2.0):
-    """Values of `dtype` in [low, high): floats uniform, ints uniform integers, bools random."""
+    """An array of `dtype` with values in [low, high): floats uniform, ints uniform integers,
+    bools random (always an ndarray, also for 0-d shapes)."""
     dt = np_dtype(dtype) if isinstance(dtype, str) else np.dtype(dtype)
     if dt.kind == "b":
-        return rng.random(shape) < 0.5
+        return np.asarray(rng.random(shape) < 0.5)
     if dt.kind in "iu":
         lo = 0 if dt.kind == "u" else int(low) - 1
-        return rng.integers(lo, int(high) + 3, size=shape).astype(dt)
+        return np.asarray(rng.integers(lo, int(high) + 3, size=shape).astype(dt))
     if dt.kind == "c":
-        return (rng.uniform(low, high, shape) + 1j * rng.uniform(low, high, shape)).astype(dt)
-    return rng.uniform(low, high, shape).astype(dt)
+        return np.asarray((rng.uniform(low, high, shape)
+                           + 1j * rng.uniform(low, high, shape)).astype(dt))
+    return np.asarray(rng.uniform(low, high, shape).astype(dt))
+
+
+def S(*args, name="", **kwargs):
+    """Shorthand for Sample(args, kwargs, name)."""
+    return Sample(args, kwargs, name)
+
+
+def E(*args, **kwargs):
+    """Shorthand for ErrorSample(args, kwargs)."""
+    return ErrorSample(args, kwargs)
 
 
 def to_lib(lib, value, requires_grad=False):

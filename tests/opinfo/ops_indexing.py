@@ -2,24 +2,10 @@
 gather/scatter, index_*, masked_*, take, put_, nonzero."""
 import numpy as np
 
-from opinfo import core
-from opinfo.core import FLOATS, INTS, ErrorSample, Index, OpInfo, Sample, index
+from opinfo.core import E, S, randn, FLOATS, INTS, Index, OpInfo, index
 
 ALL = FLOATS + INTS + ("bool",)
 F32 = "float32"
-
-
-def randn(rng, shape, dtype, **kwargs):
-    """core.randn, always an array (a 0-d bool sample would otherwise be a NumPy scalar)."""
-    return np.asarray(core.randn(rng, shape, dtype, **kwargs))
-
-
-def S(*args, name="", **kwargs):
-    return Sample(args, kwargs, name)
-
-
-def E(*args, **kwargs):
-    return ErrorSample(args, kwargs)
 
 
 def ints(rng, high, shape):

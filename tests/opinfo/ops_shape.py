@@ -1,24 +1,10 @@
 """Op-table records for shape ops (src/ember/_ops/shape.py): views, joins, splits, copies."""
 import numpy as np
 
-from opinfo import core
-from opinfo.core import FLOATS, INTS, ErrorSample, OpInfo, Sample, index
+from opinfo.core import E, S, randn, FLOATS, INTS, OpInfo, index
 
 ALL = FLOATS + INTS + ("bool",)
 F32 = "float32"
-
-
-def randn(rng, shape, dtype, **kwargs):
-    """core.randn, always an array (a 0-d bool sample would otherwise be a NumPy scalar)."""
-    return np.asarray(core.randn(rng, shape, dtype, **kwargs))
-
-
-def S(*args, name="", **kwargs):
-    return Sample(args, kwargs, name)
-
-
-def E(*args, **kwargs):
-    return ErrorSample(args, kwargs)
 
 
 def _t(a, t):
