@@ -1,7 +1,7 @@
 """Op-table records for shape ops (src/ember/_ops/shape.py): views, joins, splits, copies."""
 import numpy as np
 
-from opinfo.core import E, S, randn, FLOATS, INTS, OpInfo, index
+from opinfo.core import E, S, randn, FLOATS, INTS, ErrorSample, Sample, OpInfo, index
 
 ALL = FLOATS + INTS + ("bool",)
 F32 = "float32"
