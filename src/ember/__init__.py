@@ -64,7 +64,7 @@ from ember._runtime import (accelerator, backends, cuda, get_num_threads,  # noq
                             get_float32_matmul_precision, use_deterministic_algorithms,
                             are_deterministic_algorithms_enabled,
                             is_deterministic_algorithms_warn_only_enabled, version)
-from ember import linalg, random, utils, return_types, types  # noqa: E402,F401
+from ember import linalg, random, special, utils, return_types, types  # noqa: E402,F401
 
 autograd.Variable = Tensor
 
@@ -135,3 +135,19 @@ def _assert(condition, message):
 
 
 del _name, _fn
+
+
+_LAZY_SUBMODULES = ("nn", "optim", "amp", "jit", "onnx", "distributed", "multiprocessing",
+                    "hub", "testing", "profiler", "fx", "export", "distributions")
+
+
+def __getattr__(name):
+    # heavier subpackages load on first use, as `torch.nn` is reachable after `import torch`
+    if name in _LAZY_SUBMODULES:
+        import importlib
+        try:
+            return importlib.import_module(f"ember.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"ember.{name}":
+                raise
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")

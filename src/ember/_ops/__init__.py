@@ -4,4 +4,5 @@ Importing this package loads every family so their `@export`ed functions are reg
 """
 from ember._ops import engine, registry  # noqa: F401
 from ember._ops import (creation, elementwise, indexing, linalg, reduction,  # noqa: F401
-                        shape, sorting)
+                        shape, sorting, special)
+from ember._ops import conv, nn_activation, nn_loss, nn_norm, pooling  # noqa: F401,E402

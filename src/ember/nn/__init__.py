@@ -1,0 +1,4 @@
+"""ember.nn: modules, parameters, functional API and initialisers, as torch.nn."""
+from ember.nn.parameter import Buffer, Parameter, UninitializedParameter  # noqa: F401
+from ember.nn.modules import *  # noqa: F401,F403
+from ember.nn import functional, init  # noqa: F401,E402

@@ -1,0 +1,1 @@
+"""Weight initialisers (torch.nn.init)."""
