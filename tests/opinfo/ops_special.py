@@ -330,9 +330,9 @@ def _reduce_samples(rng, dt):
 
 
 def _ndtri_samples(rng, dt):
-    out = unary_samples(0.02, 0.98, [0.0, 1.0, -0.1, 1.1, np.nan, 0.5, 1e-30, 1e-300, 0.25,
-                                      0.75, 1 - 1e-12, 5e-324, 0.975, 0.025])(rng, dt)
-    return out
+    specials = [0.0, 1.0, -0.1, 1.1, np.nan, 0.5, 1e-30, 1e-300, 0.25, 0.75, 1 - 1e-12, 5e-324,
+                0.975, 0.025]
+    return unary_samples(0.02, 0.98, specials)(rng, dt)
 
 
 OPS = [
