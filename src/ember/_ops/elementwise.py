@@ -624,8 +624,8 @@ def _power(a, b):
     neg = b < 0
     if not (neg.any() if neg.__class__ is ndarray else neg):
         return xp.power(a, b)
-    r = xp.power(a, xp.where(neg, 0, b))
-    inv = (a == 1).astype(r.dtype)
+    r = xp.asarray(xp.power(a, xp.where(neg, 0, b)))
+    inv = xp.asarray(a == 1).astype(r.dtype)
     if r.dtype.kind == "i":
         inv = xp.where(a == -1, xp.where(b % 2 == 0, 1, -1), inv)
     return xp.where(neg, inv, r).astype(r.dtype, copy=False)
