@@ -133,6 +133,21 @@ def _spd(L, a):
     ("matrix_norm 2", lambda L, a: L.linalg.matrix_norm(a, 2)),
     ("matrix_power", lambda L, a: L.linalg.matrix_power(a, -3)),
     ("lstsq", lambda L, a: L.linalg.lstsq(a, a[..., :2] + 1).solution),
+    ("lu_factor", lambda L, a: L.linalg.lu_factor(a).LU),
+    ("lu", lambda L, a: L.linalg.lu(a)[1:]),
+    ("lu wide", lambda L, a: L.linalg.lu(a[..., :2, :])[1:]),
+    ("lu tall", lambda L, a: L.linalg.lu(a[..., :2])[1:]),
+    ("lu_unpack", lambda L, a: L.lu_unpack(*L.linalg.lu_factor(a))[1:]),
+    ("lu_solve", lambda L, a: L.linalg.lu_solve(*L.linalg.lu_factor(a), a[..., :2] + 1)),
+    ("lu_solve adjoint", lambda L, a: L.linalg.lu_solve(*L.linalg.lu_factor(a), a[..., :2] + 1,
+                                                        adjoint=True)),
+    ("lu_solve left=False", lambda L, a: L.linalg.lu_solve(*L.linalg.lu_factor(a),
+                                                           a[..., :2, :] + 1, left=False)),
+    ("triangular_solve", lambda L, a: L.triangular_solve(a[..., :2] + 1, a, upper=False,
+                                                         transpose=True)),
+    ("householder_product", lambda L, a: L.linalg.householder_product(a, a[..., 0, :2])),
+    ("ormqr", lambda L, a: L.ormqr(a, a[..., 0, :], a[..., :2] + 1, transpose=True)),
+    ("ormqr right", lambda L, a: L.ormqr(a, a[..., 0, :], a[..., :2, :] + 1, left=False)),
 ])
 @pytest.mark.parametrize("shape", [(3, 3), (2, 3, 3)], ids=["matrix", "batch"])
 def test_complex_decomposition_gradients(name, fn, shape):
@@ -203,16 +218,30 @@ def test_info_and_singular_values_match_torch(fn, a):
     np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0], [1.0, 0.0, 1.0]]),
     np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]]),
     np.array([[1.0, 2.0], [2.0, 4.0]]),
+    np.stack([np.array([[1.0, 2.0], [2.0, 4.0]]), np.array([[1.0, 2.0], [3.0, 4.0]])]),
+    np.array([[1.0, 2.0], [2.0, 4.0]]) * (1 + 1j),
 ])
-def test_det_gradient_of_singular_matrix_is_the_cofactor_matrix(a):
-    # torch 2.13 returns 0 here unless create_graph=True, where it switches to the SVD route
-    # and gives the cofactors; ember gives the cofactors in both modes.
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_det_gradient_of_singular_matrix_as_torch(a, create_graph):
+    # torch 2.13's first-order gradient is det * A^{-H} from A's LU, 0 for a singular matrix;
+    # with create_graph=True it is the cofactor matrix (from the SVD), differentiable again
     t = torch.from_numpy(a.copy()).requires_grad_()
-    (want,) = torch.autograd.grad(torch.linalg.det(t), t, create_graph=True)
+    (want,) = torch.autograd.grad(torch.linalg.det(t).abs().sum(), t, create_graph=create_graph)
     e = ember.from_numpy(a.copy()).requires_grad_()
-    (got,) = ember.autograd.grad(ember.linalg.det(e), e)
-    np.testing.assert_allclose(got.numpy(), want.detach().numpy(), atol=1e-12)
-    assert ember.autograd.gradcheck(ember.linalg.det, (e,))
+    (got,) = ember.autograd.grad(ember.linalg.det(e).abs().sum(), e, create_graph=create_graph)
+    np.testing.assert_allclose(got.detach().numpy(), want.detach().resolve_conj().numpy(),
+                               atol=1e-12)
+    assert got.requires_grad == want.requires_grad
+
+
+def test_det_cofactor_gradient_is_differentiable():
+    a = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])
+    grads = []
+    for lib in (torch, ember):
+        t = lib.from_numpy(a.copy()).requires_grad_()
+        (g,) = lib.autograd.grad(lib.linalg.det(t), t, create_graph=True)
+        grads.append(lib.autograd.grad((g * g).sum(), t)[0].numpy())
+    np.testing.assert_allclose(grads[1], grads[0], atol=1e-10)
 
 
 # --- saved tensors, backward errors -------------------------------------------------------------
@@ -299,11 +328,12 @@ def test_methods_and_namespaces_match_torch():
     for name in ["det", "logdet", "slogdet", "inverse", "pinverse", "cholesky", "cholesky_solve",
                  "cholesky_inverse", "matrix_power", "svd", "qr", "matmul", "mm", "bmm", "mv",
                  "dot", "vdot", "inner", "outer", "ger", "kron", "cross", "addmm", "addmv",
-                 "addr", "baddbmm", "addbmm", "einsum", "tensordot", "chain_matmul"]:
+                 "addr", "baddbmm", "addbmm", "einsum", "tensordot", "chain_matmul", "lu",
+                 "lu_solve", "lu_unpack", "triangular_solve", "geqrf", "orgqr", "ormqr",
+                 "addmm_", "addmv_", "addr_", "baddbmm_", "addbmm_"]:
         assert hasattr(ember, name) == hasattr(torch, name), name
         assert hasattr(ember.Tensor, name) == hasattr(torch.Tensor, name), name
-    not_yet = {"householder_product", "ldl_factor", "ldl_factor_ex", "ldl_solve", "lu",
-               "lu_factor", "lu_factor_ex", "lu_solve", "common_notes"}
+    not_yet = {"common_notes"}  # a documentation string, not a function
     public = {n for n in dir(torch.linalg) if not n.startswith("_")}
     assert sorted(public - not_yet - set(dir(ember.linalg))) == []
 
@@ -421,6 +451,13 @@ EMPTY = [
     lambda L, a: L.linalg.svd(a[:0]), lambda L, a: L.linalg.solve(a[:0], a[:0]),
     lambda L, a: L.linalg.lstsq(a[:, :0, :], a[:, :0, :1]),
     lambda L, a: L.matmul(a[:, :, :0], a[:, :0, :]), lambda L, a: L.linalg.cond(a[:, :0, :0]),
+    lambda L, a: L.linalg.lu_factor_ex(a[:, :0, :]), lambda L, a: L.linalg.lu(a[:, :, :0]),
+    lambda L, a: L.linalg.lu_factor(a[:0]),
+    lambda L, a: L.linalg.lu_solve(*L.linalg.lu_factor(a[:, :0, :0]), a[:, :0, :2]),
+    lambda L, a: L.lu_unpack(*L.linalg.lu_factor(a[:, :0, :])),
+    lambda L, a: L.triangular_solve(a[:, :0, :2], a[:, :0, :0]),
+    lambda L, a: L.linalg.householder_product(a[:, :0, :0], a[:, 0, :0]),
+    lambda L, a: L.geqrf(a[:, :0, :]), lambda L, a: L.linalg.ldl_factor_ex(a[:, :0, :0]),
 ]
 
 
@@ -460,3 +497,272 @@ def test_eig_of_non_finite_input():
     for lib in (torch, ember):
         with pytest.raises(RuntimeError, match="should not contain infs or NaNs"):
             lib.linalg.eig(lib.from_numpy(a.copy()))
+
+
+# --- LU, triangular_solve, Householder products, LDL -------------------------------------------
+
+def test_lu_factor_pivots_as_lapack():
+    # LAPACK picks the pivot of largest |re| + |im| (here 1.5 > 1.1, though |0.75+0.75j| < 1.1),
+    # the first one on a tie, and leaves a zero column unscaled
+    for a in [np.array([[1.1 + 0j, 0], [0.75 + 0.75j, 1]]), np.array([[1.0, 2.0], [-1.0, 1.0]]),
+              np.array([[0.0, 1.0, 2.0], [0.0, 3.0, 1.0], [0.0, 1.0, 1.0]])]:
+        want = torch.linalg.lu_factor_ex(torch.from_numpy(a.copy()))
+        got = ember.linalg.lu_factor_ex(ember.from_numpy(a.copy()))
+        np.testing.assert_array_equal(got.pivots.numpy(), want.pivots.numpy())
+        np.testing.assert_array_equal(got.info.numpy(), want.info.numpy())
+        np.testing.assert_allclose(got.LU.numpy(), want.LU.numpy(), atol=1e-15)
+
+
+@pytest.mark.parametrize("shape", [(40, 40), (70, 37), (37, 70), (3, 33, 33)])
+def test_lu_factor_blocked_matches_torch(shape):
+    # past one block of columns the trailing matrix is updated by a matmul
+    a = _arr(_rng(), shape)
+    want = torch.linalg.lu_factor(torch.from_numpy(a.copy()))
+    got = ember.linalg.lu_factor(ember.from_numpy(a.copy()))
+    np.testing.assert_array_equal(got.pivots.numpy(), want.pivots.numpy())
+    np.testing.assert_allclose(got.LU.numpy(), want.LU.numpy(), atol=1e-12)
+    P, L, U = ember.lu_unpack(*got)
+    np.testing.assert_allclose((P @ L @ U).numpy(), a, atol=1e-12)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, a: L.linalg.lu_factor(a),
+    lambda L, a: L.linalg.lu_factor_ex(a, check_errors=True),
+])
+@pytest.mark.parametrize("a", [np.zeros((3, 3)),
+                               np.stack([np.eye(3), [[1.0, 2, 3], [2, 4, 6], [1, 1, 1]]])])
+def test_lu_factor_of_singular_matrix_raises_as_torch(fn, a):
+    with pytest.raises(RuntimeError) as t_err:
+        fn(torch, torch.from_numpy(a.copy()))
+    with pytest.raises(RuntimeError) as e_err:
+        fn(ember, ember.from_numpy(a.copy()))
+    assert str(e_err.value) == str(t_err.value)
+    assert not isinstance(t_err.value, torch.linalg.LinAlgError)
+    assert not isinstance(e_err.value, ember.linalg.LinAlgError)
+
+
+def test_lu_solve_of_singular_matrix_gives_inf_nan_as_torch():
+    for lib in (torch, ember):
+        LU, piv, _ = lib.linalg.lu_factor_ex(lib.zeros(2, 2, dtype=lib.float64))
+        x = lib.linalg.lu_solve(LU, piv, lib.ones(2, 1, dtype=lib.float64))
+        assert bool(x.isnan().any()) and not bool(x.isfinite().all())
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, a: L.linalg.lu_factor(a).LU,
+    lambda L, a: L.linalg.lu(a).U,
+    lambda L, a: L.linalg.lu(a[..., :2, :]).L,
+    lambda L, a: L.lu_unpack(*L.linalg.lu_factor(a)).L,
+    lambda L, a: L.linalg.lu_solve(*L.linalg.lu_factor(a), a[..., :2]),
+    lambda L, a: L.linalg.lu_solve(*L.linalg.lu_factor(a), a[..., :2, :], left=False,
+                                   adjoint=True),
+    lambda L, a: L.triangular_solve(a[..., :2], a, transpose=True)[0],
+    lambda L, a: L.linalg.householder_product(a, a[..., 0, :2]),
+    lambda L, a: L.ormqr(a, a[..., 0, :], a[..., :2]),
+])
+def test_gradgradcheck_lu_family(fn):
+    a = ember.from_numpy(_wellcond(_rng(), (3, 3))).requires_grad_()
+    assert ember.autograd.gradgradcheck(lambda x: fn(ember, x), (a,))
+
+
+def test_lu_solve_saves_lu_with_version_check():
+    a = _wellcond(_rng(), (3, 3))
+    for lib in (torch, ember):
+        LU, piv = lib.linalg.lu_factor(lib.from_numpy(a.copy()).requires_grad_())
+        b = lib.ones(3, 1, dtype=lib.float64, requires_grad=True)
+        x = lib.linalg.lu_solve(LU, piv, b)
+        with lib.no_grad():
+            LU.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            x.sum().backward()
+
+
+def test_lu_graphs_as_torch():
+    a = _wellcond(_rng(), (3, 3))
+    graphs = []
+    for lib in (torch, ember):
+        A = lib.from_numpy(a.copy()).requires_grad_()
+        P, L, U = lib.linalg.lu(A)
+        LU, piv = lib.linalg.lu_factor(A)
+        uP, uL, uU = lib.lu_unpack(LU, piv)
+        x, coef = lib.triangular_solve(A[:, :2], A)
+        graphs.append([(t.requires_grad, _chain(t, 3)) for t in
+                       (P, L, U, LU, piv, uP, uL, uU, lib.linalg.lu_solve(LU, piv, A), x, coef,
+                        lib.linalg.householder_product(A, A[0, :2]), lib.orgqr(A, A[0]),
+                        lib.ormqr(A, A[0], A), *lib.geqrf(A))])
+    assert graphs[1] == graphs[0]
+
+
+def test_lu_unpack_options_as_torch():
+    a = _arr(_rng(), (2, 3, 4))
+    for kw in [{"unpack_data": False}, {"unpack_pivots": False},
+               {"unpack_data": False, "unpack_pivots": False}]:
+        want = torch.lu_unpack(*torch.linalg.lu_factor(torch.from_numpy(a.copy())), **kw)
+        got = ember.lu_unpack(*ember.linalg.lu_factor(ember.from_numpy(a.copy())), **kw)
+        for w, g in zip(want, got):
+            assert tuple(g.shape) == tuple(w.shape)
+            np.testing.assert_allclose(g.numpy(), w.numpy(), atol=1e-14)
+
+
+def test_lu_return_types_and_strides():
+    a = _wellcond(_rng(), (3, 3))
+    for lib in (torch, ember):
+        A = lib.from_numpy(a.copy())
+        assert lib.linalg.lu_factor(A).pivots.dtype == lib.int32
+        assert lib.linalg.lu_factor_ex(A).info.shape == ()
+        assert lib.linalg.lu(A).P.shape == (3, 3)
+        assert lib.lu_unpack(*lib.linalg.lu_factor(A)).U.shape == (3, 3)
+        assert lib.triangular_solve(A, A).cloned_coefficient.shape == (3, 3)
+        assert lib.geqrf(A).tau.shape == (3,)
+        assert lib.linalg.ldl_factor(A + A.mT).LD.shape == (3, 3)
+        assert lib.linalg.ldl_factor_ex(A + A.mT).info.shape == ()
+        assert type(lib.lu(A)) is tuple and len(lib.lu(A, get_infos=True).info.shape) == 0
+    for fn in [lambda L, A: L.linalg.lu_factor(A).LU, lambda L, A: L.linalg.lu(A).P,
+               lambda L, A: L.linalg.lu(A).L, lambda L, A: L.lu_unpack(*L.linalg.lu_factor(A)).U,
+               lambda L, A: L.linalg.lu_solve(*L.linalg.lu_factor(A), A),
+               lambda L, A: L.linalg.lu_solve(*L.linalg.lu_factor(A), A, left=False),
+               lambda L, A: L.triangular_solve(A, A).solution,
+               lambda L, A: L.triangular_solve(A, A).cloned_coefficient,
+               lambda L, A: L.linalg.householder_product(A, A[0]), lambda L, A: L.geqrf(A).a,
+               lambda L, A: L.ormqr(A, A[0], A), lambda L, A: L.linalg.ldl_factor(A + A.mT).LD]:
+        assert fn(ember, ember.from_numpy(a)).stride() == fn(torch, torch.from_numpy(a)).stride()
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, a: L.lu(a), lambda L, a: L.lu_solve(a, *L.linalg.lu_factor(a)),
+    lambda L, a: L.triangular_solve(a, a),
+])
+def test_lu_deprecation_warnings(fn):
+    # torch warns once per process: only ember's side can be checked in a test session
+    with pytest.warns(UserWarning, match="is deprecated in favor of torch.linalg"):
+        fn(ember, ember.from_numpy(_wellcond(_rng(), (3, 3))))
+
+
+def test_geqrf_has_no_derivative():
+    a = _arr(_rng(), (4, 3))
+    for lib, error in ((torch, NotImplementedError), (ember, NotImplementedError)):
+        out = lib.geqrf(lib.from_numpy(a.copy()).requires_grad_())
+        assert type(out.a.grad_fn).__name__ == "GeqrfBackward0"
+        with pytest.raises(error, match="derivative for 'geqrf' is not implemented"):
+            out.a.sum().backward()
+
+
+def test_householder_product_of_geqrf_is_qr():
+    a = _arr(_rng(), (2, 5, 3))
+    Q = ember.linalg.householder_product(*ember.geqrf(ember.from_numpy(a)))
+    want = torch.linalg.qr(torch.from_numpy(a)).Q.numpy()
+    np.testing.assert_allclose(Q.numpy(), want, atol=1e-14)
+
+
+@pytest.mark.parametrize("hermitian", [False, True])
+@pytest.mark.parametrize("dtype", ["float64", "complex128"])
+def test_ldl_factor_and_solve_match_lapack(hermitian, dtype):
+    # random symmetric / Hermitian matrices, small diagonals: many 2 x 2 Bunch-Kaufman blocks
+    rng = _rng()
+    two_by_two = 0
+    for n in range(1, 8):
+        for _ in range(6):
+            a = _arr(rng, (n, n), dtype)
+            a[range(n), range(n)] *= rng.choice([0.0, 0.01, 1.0])
+            want = torch.linalg.ldl_factor_ex(torch.from_numpy(a.copy()), hermitian=hermitian)
+            got = ember.linalg.ldl_factor_ex(ember.from_numpy(a.copy()), hermitian=hermitian)
+            np.testing.assert_array_equal(got.pivots.numpy(), want.pivots.numpy())
+            np.testing.assert_array_equal(got.info.numpy(), want.info.numpy())
+            np.testing.assert_allclose(got.LD.numpy(), want.LD.numpy(), atol=1e-10)
+            two_by_two += int((want.pivots < 0).any())
+            if int(want.info) == 0:
+                b = _arr(rng, (n, 2), dtype)
+                x = ember.linalg.ldl_solve(got.LD, got.pivots, ember.from_numpy(b),
+                                           hermitian=hermitian)
+                y = torch.linalg.ldl_solve(want.LD, want.pivots, torch.from_numpy(b),
+                                           hermitian=hermitian)
+                np.testing.assert_allclose(x.numpy(), y.numpy(), atol=1e-8)
+    assert two_by_two > 5
+
+
+def test_ldl_is_not_differentiable():
+    a = _arr(_rng(), (3, 3))
+    for lib in (torch, ember):
+        A = lib.from_numpy(a.copy()).requires_grad_()
+        LD, piv = lib.linalg.ldl_factor(A + A.mT)
+        x = lib.linalg.ldl_solve(LD, piv, lib.ones(3, 1, dtype=A.dtype, requires_grad=True))
+        assert type(LD.grad_fn).__name__ == type(x.grad_fn).__name__ == "NotImplemented"
+        assert len(x.grad_fn.next_functions) == 2 and not piv.requires_grad
+        with pytest.raises(RuntimeError, match="derivative for aten::linalg_ldl_factor_ex"):
+            LD.sum().backward()
+        with pytest.raises(RuntimeError, match="derivative for aten::linalg_ldl_solve"):
+            x.sum().backward()
+
+
+def test_ldl_solve_broadcasts_batches():
+    # torch itself crashes on some broadcasts here, so compare with the expanded call
+    rng = _rng()
+    a = _arr(rng, (4, 5, 5))
+    a = a + np.swapaxes(a, -1, -2)
+    b = _arr(rng, (3, 1, 5, 2))
+    LD, piv = torch.linalg.ldl_factor(torch.from_numpy(a))
+    want = torch.linalg.ldl_solve(LD.expand(3, 4, 5, 5), piv.expand(3, 4, 5),
+                                  torch.from_numpy(b).expand(3, 4, 5, 2))
+    got = ember.linalg.ldl_solve(*ember.linalg.ldl_factor(ember.from_numpy(a)),
+                                 ember.from_numpy(b))
+    np.testing.assert_allclose(got.numpy(), want.numpy(), atol=1e-10)
+
+
+# --- add* products: BLAS's alpha = 0, half precision, in-place forms ---------------------------
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex128", "float16"])
+@pytest.mark.parametrize("fn,shapes", [
+    (lambda L, c, a, b: L.addmm(c, a, b, alpha=0), [(2, 2), (2, 3), (3, 2)]),
+    (lambda L, c, a, b: L.addmv(c, a, b, alpha=0), [(2,), (2, 3), (3,)]),
+    (lambda L, c, a, b: L.addbmm(c, a, b, alpha=0), [(2, 2), (2, 2, 3), (2, 3, 2)]),
+    (lambda L, c, a, b: L.baddbmm(c, a, b, alpha=0), [(2, 2, 2), (2, 2, 3), (2, 3, 2)]),
+    (lambda L, c, a, b: L.addr(c, a, b, alpha=0), [(2, 3), (2,), (3,)]),
+])
+def test_zero_alpha_with_nan_operand_as_torch(dtype, fn, shapes):
+    # torch's BLAS calls do not read the operands when alpha is 0 (float and double; not all
+    # ops, not half precision), so a nan there does not reach the result
+    arrays = [np.ones(shapes[0]), np.full(shapes[1], NAN), np.ones(shapes[2])]
+    want = fn(torch, *(torch.from_numpy(a).to(getattr(torch, dtype)) for a in arrays))
+    got = fn(ember, *(ember.from_numpy(a).to(getattr(ember, dtype)) for a in arrays))
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("fn,shapes", [
+    (lambda L, c, a, b: L.addmm(c, a, b, beta=0.7, alpha=1.3), [(4, 3), (4, 5), (5, 3)]),
+    (lambda L, c, a, b: L.baddbmm(c, a, b, beta=0.7, alpha=1.3), [(2, 4, 3), (2, 4, 5),
+                                                                  (2, 5, 3)]),
+])
+def test_half_addmm_rounds_once_as_torch(dtype, fn, shapes):
+    rng = _rng()
+    for _ in range(10):
+        arrays = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+        want = fn(torch, *(torch.from_numpy(a).to(getattr(torch, dtype)) for a in arrays))
+        got = fn(ember, *(ember.from_numpy(a).to(getattr(ember, dtype)) for a in arrays))
+        np.testing.assert_array_equal(got.float().numpy(), want.float().numpy())
+
+
+@pytest.mark.parametrize("name,shapes", [
+    ("addmm_", [(2, 4), (2, 3), (3, 4)]), ("addmv_", [(2,), (2, 3), (3,)]),
+    ("addr_", [(2, 3), (2,), (3,)]), ("baddbmm_", [(2, 2, 4), (2, 2, 3), (2, 3, 4)]),
+    ("addbmm_", [(2, 4), (3, 2, 3), (3, 3, 4)]),
+])
+def test_inplace_products_as_torch(name, shapes):
+    rng = _rng()
+    arrays = [_arr(rng, s) for s in shapes]
+    outs = []
+    for lib in (torch, ember):
+        c, a, b = (lib.from_numpy(x.copy()).requires_grad_() for x in arrays)
+        r = c.clone()
+        getattr(r, name)(a, b, beta=0.5, alpha=2)
+        grads = lib.autograd.grad(r.sum(), (c, a, b))
+        outs.append((type(r.grad_fn).__name__, r.detach().numpy(), [g.numpy() for g in grads]))
+        with pytest.raises(RuntimeError):
+            getattr(lib.from_numpy(arrays[0][..., :1].copy()), name)(a, b)
+    assert outs[0][0] == outs[1][0]
+    np.testing.assert_allclose(outs[1][1], outs[0][1], atol=1e-12)
+    for g, w in zip(outs[1][2], outs[0][2]):
+        np.testing.assert_allclose(g, w, atol=1e-12)

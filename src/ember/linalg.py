@@ -13,9 +13,18 @@ from ember._ops.linalg import linalg_eig as eig  # noqa: F401
 from ember._ops.linalg import linalg_eigh as eigh  # noqa: F401
 from ember._ops.linalg import linalg_eigvals as eigvals  # noqa: F401
 from ember._ops.linalg import linalg_eigvalsh as eigvalsh  # noqa: F401
+from ember._ops.linalg import (  # noqa: F401
+    linalg_householder_product as householder_product)
 from ember._ops.linalg import linalg_inv as inv  # noqa: F401
 from ember._ops.linalg import linalg_inv_ex as inv_ex  # noqa: F401
+from ember._ops.linalg import linalg_ldl_factor as ldl_factor  # noqa: F401
+from ember._ops.linalg import linalg_ldl_factor_ex as ldl_factor_ex  # noqa: F401
+from ember._ops.linalg import linalg_ldl_solve as ldl_solve  # noqa: F401
 from ember._ops.linalg import linalg_lstsq as lstsq  # noqa: F401
+from ember._ops.linalg import linalg_lu as lu  # noqa: F401
+from ember._ops.linalg import linalg_lu_factor as lu_factor  # noqa: F401
+from ember._ops.linalg import linalg_lu_factor_ex as lu_factor_ex  # noqa: F401
+from ember._ops.linalg import linalg_lu_solve as lu_solve  # noqa: F401
 from ember._ops.linalg import linalg_matrix_exp as matrix_exp  # noqa: F401
 from ember._ops.linalg import linalg_matrix_norm as matrix_norm  # noqa: F401
 from ember._ops.linalg import linalg_matrix_power as matrix_power  # noqa: F401

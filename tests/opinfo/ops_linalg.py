@@ -11,7 +11,7 @@ Conventions used below:
 """
 import numpy as np
 
-from opinfo.core import COMPLEX, FLOATS, HALFS, ErrorSample, OpInfo, Sample, np_dtype
+from opinfo.core import COMPLEX, FLOATS, HALFS, ErrorSample, OpInfo, Sample, index, np_dtype
 from opinfo.core import randn as _randn
 
 FC = FLOATS + COMPLEX
@@ -697,4 +697,289 @@ MORE = [
         errors=lambda rng: [ErrorSample((randn(rng, (3,), "float32"),), {"N": 1})]),
 ]
 
-OPS = PRODUCTS + DECOMPOSITIONS + MORE
+
+# --- LU, triangular_solve, Householder products, LDL ------------------------------------------
+
+def lu_samples(rng, dt):
+    r = lambda *s: randn(rng, s, dt)  # noqa: E731
+    return [Sample((r(3, 3),), name="square"), Sample((r(3, 5),), name="wide"),
+            Sample((r(5, 3),), name="tall"), Sample((r(2, 3, 3),), name="batch"),
+            Sample((r(2, 2, 4, 3),), name="batch tall"), Sample((r(1, 1),), name="1x1")]
+
+
+def singular_lu_samples(rng, dt):
+    """Exactly singular matrices: info and pivots as LAPACK's (no gradient: U^{-1} is inf)."""
+    deficient = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 1.0, 1.0]])
+    zero_column = np.array([[0.0, 1.0], [0.0, 2.0]])
+    return [Sample((a.astype(np_dtype(dt)),), name=name) for a, name in (
+        (deficient, "rank deficient"), (zero_column, "zero column"),
+        (np.zeros((3, 3)), "zeros"), (np.stack([np.eye(3), deficient]), "batch"))]
+
+
+def lu_errors(rng, kwargs=None):
+    f = "float32"
+    return [ErrorSample((randn(rng, (3,), f),), name="1-d"),
+            ErrorSample((randn(rng, (3, 3), "int64"),), name="integer"),
+            ErrorSample((randn(rng, (3, 3), "float16"),), name="half"),
+            ErrorSample((randn(rng, (3, 3), f),), {"pivot": False}, name="no pivoting")]
+
+
+def _lu_factor_errors(rng):
+    # a singular matrix: linalg.lu_factor raises (a RuntimeError, not LinAlgError)
+    return lu_errors(rng) + [ErrorSample((np.zeros((2, 3, 3), np.float32),), name="singular")]
+
+
+def lu_unpack_samples(rng, dt):
+    out = lu_samples(rng, dt)[:5]
+    r = lambda *s: randn(rng, s, dt)  # noqa: E731
+    out += [Sample((r(3, 3),), {"unpack_pivots": False}, name="no pivots"),
+            Sample((r(2, 4),), {"unpack_data": False}, name="no data")]
+    return out
+
+
+def _lu_unpack(lib, a, **kw):
+    LU, piv = lib.linalg.lu_factor(a)
+    P, L, U = lib.lu_unpack(LU, piv, **kw)
+    # unpack_data=False: L and U are empty, and torch's backward of them fails
+    return (P, L, U) if kw.get("unpack_data", True) else P
+
+
+def lu_unpack_errors(rng):
+    f = "float32"
+    return [ErrorSample((randn(rng, (3,), f), index([1, 2, 3], np.int32))),
+            ErrorSample((randn(rng, (3, 3), f), index([1, 2, 3], np.int64))),
+            ErrorSample((randn(rng, (3, 3), f), index([1, 4, 3], np.int32))),
+            ErrorSample((randn(rng, (3, 3), f), index([0, 2, 3], np.int32)))]
+
+
+def lu_solve_samples(rng, dt):
+    A = lambda *s: _wellcond(rng, s, dt)  # noqa: E731
+    B = lambda *s: randn(rng, s, dt)  # noqa: E731
+    return [Sample((A(3, 3), B(3, 2)), name="left"),
+            Sample((A(3, 3), B(3, 2)), {"adjoint": True}, name="adjoint"),
+            Sample((A(3, 3), B(2, 3)), {"left": False}, name="right"),
+            Sample((A(3, 3), B(2, 3)), {"left": False, "adjoint": True}, name="right adjoint"),
+            Sample((A(2, 1, 3, 3), B(2, 3, 1)), name="broadcast batch"),
+            Sample((A(2, 3, 3), B(3, 2)), {"adjoint": True}, name="batch adjoint")]
+
+
+def _lu_solve(lib, a, b, **kw):
+    return lib.linalg.lu_solve(*lib.linalg.lu_factor(a), b, **kw)
+
+
+def lu_solve_errors(rng):
+    f = "float32"
+    A, B = randn(rng, (3, 3), f), randn(rng, (3, 2), f)
+    piv = index([1, 2, 3], np.int32)
+    return [ErrorSample((randn(rng, (3,), f), piv, B), name="1-d LU"),
+            ErrorSample((A, piv, randn(rng, (3,), f)), name="1-d B"),
+            ErrorSample((randn(rng, (3, 4), f), piv, B), name="not square"),
+            ErrorSample((A, piv, randn(rng, (4, 2), f)), name="rows"),
+            ErrorSample((A, piv, B), {"left": False}, name="columns"),
+            ErrorSample((A, piv, randn(rng, (3, 2), "float64")), name="dtypes"),
+            ErrorSample((A, index([1, 2, 3], np.int64), B), name="int64 pivots"),
+            ErrorSample((A, index([1, 2], np.int32), B), name="pivots length"),
+            ErrorSample((randn(rng, (2, 3, 3), f), piv, B), name="pivots batch"),
+            ErrorSample((A, index([0, 2, 3], np.int32), B), name="pivot 0"),
+            ErrorSample((A, index([4, 2, 3], np.int32), B), name="pivot too large"),
+            ErrorSample((randn(rng, (3, 3), "int64"), piv, randn(rng, (3, 2), "int64")),
+                        name="integer"),
+            ErrorSample((randn(rng, (3, 3), "float16"), piv, randn(rng, (3, 2), "float16")),
+                        name="half")]
+
+
+def triangular_solve_samples(rng, dt):
+    A = lambda *s: _wellcond(rng, s, dt)  # noqa: E731
+    B = lambda *s: randn(rng, s, dt)  # noqa: E731
+    out = [Sample((B(3, 2), A(3, 3)), name="upper"),
+           Sample((B(3, 2), A(3, 3)), {"upper": False}, name="lower"),
+           Sample((B(3, 2), A(3, 3)), {"transpose": True}, name="transpose"),
+           Sample((B(3, 2), A(3, 3)), {"upper": False, "transpose": True,
+                                       "unitriangular": True}, name="lower unit transpose"),
+           Sample((B(2, 3, 2), A(3, 3)), name="batch b"),
+           Sample((B(3, 1), A(2, 3, 3)), {"upper": False}, name="batch A")]
+    return out
+
+
+def triangular_solve_errors(rng):
+    f = "float32"
+    return [ErrorSample((randn(rng, (3,), f), randn(rng, (3, 3), f)), name="1-d b"),
+            ErrorSample((randn(rng, (3, 2), f), randn(rng, (3,), f)), name="1-d A"),
+            ErrorSample((randn(rng, (4, 2), f), randn(rng, (3, 3), f)), name="rows"),
+            ErrorSample((randn(rng, (3, 2), f), randn(rng, (3, 4), f)), name="not square"),
+            ErrorSample((randn(rng, (3, 2), f), randn(rng, (3, 3), "float64")), name="dtypes"),
+            ErrorSample((randn(rng, (2, 3, 2), f), randn(rng, (3, 3, 3), f)), name="batch"),
+            ErrorSample((randn(rng, (3, 2), "int64"), randn(rng, (3, 3), "int64")),
+                        name="integer")]
+
+
+def householder_samples(rng, dt):
+    r = lambda *s: randn(rng, s, dt)  # noqa: E731
+    return [Sample((r(4, 3), r(2)), name="tall"), Sample((r(3, 3), r(3)), name="square"),
+            Sample((r(4, 2), r(1)), name="one reflector"),
+            Sample((r(2, 4, 3), r(2, 3)), name="batch"),
+            Sample((r(4, 3), r(0)), name="no reflector")]
+
+
+def householder_errors(rng):
+    f = "float32"
+    return [ErrorSample((randn(rng, (4,), f), randn(rng, (2,), f)), name="1-d"),
+            ErrorSample((randn(rng, (3, 4), f), randn(rng, (2,), f)), name="wide"),
+            ErrorSample((randn(rng, (4, 3), f), randn(rng, (4,), f)), name="tau too long"),
+            ErrorSample((randn(rng, (2, 4, 3), f), randn(rng, (2,), f)), name="tau ndim"),
+            ErrorSample((randn(rng, (2, 4, 3), f), randn(rng, (3, 2), f)), name="tau batch"),
+            ErrorSample((randn(rng, (4, 3), f), randn(rng, (2,), "float64")), name="dtypes"),
+            ErrorSample((randn(rng, (4, 3), "int64"), randn(rng, (2,), "int64")),
+                        name="integer")]
+
+
+def geqrf_samples(rng, dt):
+    r = lambda *s: randn(rng, s, dt)  # noqa: E731
+    return [Sample((r(4, 3),), name="tall"), Sample((r(2, 4),), name="wide"),
+            Sample((r(2, 3, 3),), name="batch")]
+
+
+def _orgqr_of_geqrf(lib, a):
+    return lib.orgqr(*lib.geqrf(a))  # the Q of the QR decomposition (geqrf: no gradient)
+
+
+def ormqr_samples(rng, dt):
+    r = lambda *s: randn(rng, s, dt)  # noqa: E731
+    out = []
+    for left in (True, False):
+        for transpose in (False, True):
+            other = r(4, 2) if left else r(2, 4)
+            out.append(Sample((r(4, 3), r(3), other), {"left": left, "transpose": transpose},
+                              name=f"left={left} transpose={transpose}"))
+    out.append(Sample((r(2, 3, 2), r(2, 2), r(2, 3, 2)), name="batch"))
+    out.append(Sample((r(3, 4), r(3), r(3, 2)), name="wide input"))
+    return out
+
+
+def ormqr_errors(rng):
+    f = "float32"
+    r = lambda *s: randn(rng, s, f)  # noqa: E731
+    return [ErrorSample((r(3), r(1), r(3, 2)), name="1-d input"),
+            ErrorSample((r(3, 3), r(3), r(3)), name="1-d other"),
+            ErrorSample((r(2, 3, 3), r(2, 3), r(3, 2)), name="other ndim"),
+            ErrorSample((r(4, 2), r(2), r(3, 2)), name="rows"),
+            ErrorSample((r(4, 2), r(2), r(4, 3)), {"left": False}, name="columns"),
+            ErrorSample((r(4, 2), r(1), r(4, 2)), name="tau size"),
+            ErrorSample((r(3, 3), r(3), randn(rng, (3, 2), "float64")), name="dtypes"),
+            ErrorSample((randn(rng, (3, 3), "int64"), randn(rng, (3,), "int64"),
+                         randn(rng, (3, 2), "int64")), name="integer")]
+
+
+def _symmetric(a):
+    return a + np.swapaxes(a, -1, -2)
+
+
+def ldl_samples(rng, dt):
+    r = lambda *s: randn(rng, s, dt)  # noqa: E731
+    small_diagonal = _symmetric(r(4, 4))
+    small_diagonal[..., range(4), range(4)] *= 0.01  # Bunch-Kaufman picks 2 x 2 blocks
+    out = [Sample((_symmetric(r(3, 3)),), name="symmetric"),
+           Sample((small_diagonal,), name="2x2 pivots"),
+           Sample((_symmetric(r(2, 3, 3)),), name="batch"),
+           Sample((r(3, 3),), name="reads the lower triangle")]
+    if np_dtype(dt).kind == "c":
+        herm = _herm_np(r(4, 4))
+        herm[..., range(4), range(4)] *= 0.01
+        out.append(Sample((herm,), {"hermitian": True}, name="hermitian"))
+    return out
+
+
+def _ldl_solve(lib, a, b, **kw):
+    LD, piv = lib.linalg.ldl_factor(a, **kw)
+    return lib.linalg.ldl_solve(LD, piv, b, **kw)
+
+
+def ldl_solve_samples(rng, dt):
+    out = []
+    for s in ldl_samples(rng, dt):
+        a = s.args[0]
+        out.append(Sample((a, randn(rng, a.shape[:-1] + (2,), dt)), s.kwargs, name=s.name))
+    out.append(Sample((out[0].args[0], randn(rng, (2, 3, 1), dt)), name="batch b"))
+    return out
+
+
+def ldl_errors(rng):
+    return [ErrorSample((randn(rng, (3,), "float32"),), name="1-d"),
+            ErrorSample((randn(rng, (3, 4), "float32"),), name="not square"),
+            ErrorSample((randn(rng, (3, 3), "int64"),), name="integer"),
+            ErrorSample((randn(rng, (3, 3), "float16"),), name="half"),
+            ErrorSample((np.zeros((3, 3), np.float32),), name="singular")]
+
+
+def ldl_solve_errors(rng):
+    f = "float32"
+    A, B = randn(rng, (3, 3), f), randn(rng, (3, 2), f)
+    piv = index([1, 2, 3], np.int32)
+    return [ErrorSample((randn(rng, (3,), f), piv, B), name="1-d LD"),
+            ErrorSample((A, piv, randn(rng, (3,), f)), name="1-d B"),
+            ErrorSample((randn(rng, (3, 4), f), piv, B), name="not square"),
+            ErrorSample((A, piv, randn(rng, (4, 2), f)), name="rows"),
+            ErrorSample((A, piv, randn(rng, (3, 2), "float64")), name="dtypes"),
+            ErrorSample((A, index([1, 2], np.int32), B), name="pivots shape"),
+            ErrorSample((A, index([7, 1, 1], np.int32), B), name="pivot too large"),
+            ErrorSample((randn(rng, (3, 3), "int64"), piv, randn(rng, (3, 2), "int64")),
+                        name="integer")]
+
+
+LU_OPS = [
+    OpInfo("linalg.lu_factor", lambda lib, a, **kw: lib.linalg.lu_factor(a, **kw),
+           lu_samples, dtypes=FC, errors=_lu_factor_errors),
+    OpInfo("linalg.lu_factor_ex", lambda lib, a, **kw: lib.linalg.lu_factor_ex(a, **kw),
+           lu_samples, dtypes=FC, errors=lu_errors),
+    OpInfo("linalg.lu_factor_ex singular", lambda lib, a: lib.linalg.lu_factor_ex(a),
+           singular_lu_samples, dtypes=FC, grad=False),
+    OpInfo("linalg.lu", lambda lib, a, **kw: lib.linalg.lu(a, **kw), lu_samples, dtypes=FC,
+           errors=lu_errors),
+    OpInfo("linalg.lu singular", lambda lib, a: lib.linalg.lu(a), singular_lu_samples,
+           dtypes=FC, grad=False),
+    OpInfo("lu", lambda lib, a, **kw: lib.lu(a, **kw), lambda rng, dt: [
+        Sample((randn(rng, (3, 3), dt),)),
+        Sample((randn(rng, (2, 3, 4), dt),), {"get_infos": True}, name="infos")],
+        dtypes=FC, errors=lu_errors),
+    OpInfo("lu singular", lambda lib, a: lib.lu(a, get_infos=True), singular_lu_samples,
+           dtypes=FC, grad=False),
+    OpInfo("lu_unpack", _lu_unpack, lu_unpack_samples, dtypes=FC, errors=lu_unpack_errors),
+    OpInfo("lu_unpack any dtype", lambda lib, a, p: lib.lu_unpack(a, p), lambda rng, dt: [
+        Sample((randn(rng, (3, 3), dt), index([3, 2, 3], np.int32)))],
+        dtypes=("int64", "bool", "float16", "bfloat16"), grad=False),
+    OpInfo("linalg.lu_solve", _lu_solve, lu_solve_samples, dtypes=FC,
+           errors=lambda rng: [ErrorSample((e.args[0], e.args[2]), e.kwargs, name=e.name)
+                               for e in lu_solve_errors(rng) if e.name in ("rows", "dtypes")]),
+    OpInfo("linalg.lu_solve arguments",
+           lambda lib, lu, piv, b, **kw: lib.linalg.lu_solve(lu, piv, b, **kw),
+           lambda rng, dt: [], errors=lu_solve_errors, grad=False),
+    OpInfo("lu_solve", lambda lib, a, b: b.lu_solve(*lib.linalg.lu_factor(a)),
+           lambda rng, dt: lu_solve_samples(rng, dt)[:1], dtypes=FC,
+           errors=lambda rng: [ErrorSample((e.args[0], e.args[2]), name=e.name)
+                               for e in lu_solve_errors(rng) if e.name == "rows"]),
+    OpInfo("triangular_solve", lambda lib, b, a, **kw: lib.triangular_solve(b, a, **kw),
+           triangular_solve_samples, dtypes=FC, errors=triangular_solve_errors),
+    OpInfo("linalg.householder_product",
+           lambda lib, a, tau: lib.linalg.householder_product(a, tau), householder_samples,
+           dtypes=FC, errors=householder_errors),
+    OpInfo("orgqr", lambda lib, a, tau: a.orgqr(tau), lambda rng, dt: householder_samples(
+        rng, dt)[:1], dtypes=FC),
+    OpInfo("orgqr of geqrf", _orgqr_of_geqrf, geqrf_samples, dtypes=FC, grad=False),
+    OpInfo("geqrf", lambda lib, a: lib.geqrf(a), geqrf_samples, dtypes=FC, grad=False,
+           errors=lambda rng: [ErrorSample((randn(rng, (3,), "float32"),), name="1-d"),
+                               ErrorSample((randn(rng, (3, 3), "int64"),), name="integer")]),
+    OpInfo("ormqr", lambda lib, a, tau, c, **kw: lib.ormqr(a, tau, c, **kw), ormqr_samples,
+           dtypes=FC, errors=ormqr_errors),
+    OpInfo("linalg.ldl_factor", lambda lib, a, **kw: lib.linalg.ldl_factor(a, **kw),
+           ldl_samples, dtypes=FC, grad=False, errors=ldl_errors),
+    OpInfo("linalg.ldl_factor_ex", lambda lib, a, **kw: lib.linalg.ldl_factor_ex(a, **kw),
+           lambda rng, dt: ldl_samples(rng, dt) + [
+               Sample((np.zeros((2, 2), np_dtype(dt)),), name="singular")],
+           dtypes=FC, grad=False, errors=lambda rng: ldl_errors(rng)[:4]),
+    OpInfo("linalg.ldl_solve", _ldl_solve, ldl_solve_samples, dtypes=FC, grad=False),
+    OpInfo("linalg.ldl_solve arguments",
+           lambda lib, ld, piv, b, **kw: lib.linalg.ldl_solve(ld, piv, b, **kw),
+           lambda rng, dt: [], errors=ldl_solve_errors, grad=False),
+]
+
+OPS = PRODUCTS + DECOMPOSITIONS + MORE + LU_OPS

@@ -6,9 +6,11 @@ shows the same nodes), addmm & co., outer, inner, tensordot, kron, einsum, cross
 Decompositions, inverses and solvers (inv, det, slogdet, solve, svd, qr, eigh, eig, cholesky,
 pinv, lstsq, solve_triangular, cholesky_solve, ...): each is one node named as torch's, whose
 forward calls the backend's LAPACK and whose backward is written with ember ops (so higher
-order gradients work). Norms, matrix_power, multi_dot, tensorinv and friends are composed of
-other ops, as torch composes them. `ember.linalg` publishes the `linalg_*` functions under
-torch.linalg's names.
+order gradients work). The backend has no LU with pivots nor Bunch-Kaufman LDL to hand, so
+getrf (lu_factor and the LU family) and sytrf / sytrs (ldl_factor, ldl_solve) are written here
+on arrays, batched, making LAPACK's pivot choices. Norms, matrix_power, multi_dot, tensorinv and
+friends are composed of other ops, as torch composes them. `ember.linalg` publishes the
+`linalg_*` functions under torch.linalg's names.
 """
 import builtins
 import math
@@ -19,6 +21,7 @@ from ember._backend import xp
 from ember._ops import engine
 from ember._ops._util import broadcast_shapes, make, wrap_dim
 from ember._ops.engine import GRAD, Node, execute
+from ember._ops.elementwise import _inplace
 from ember._ops.reduction import RETURN_TYPES, return_type
 from ember._ops.registry import export
 
@@ -43,6 +46,15 @@ _RETURN_TYPES = {name: return_type(name, fields) for name, fields in (
     ("linalg_eigh", ("eigenvalues", "eigenvectors")),
     ("linalg_eig", ("eigenvalues", "eigenvectors")),
     ("linalg_lstsq", ("solution", "residuals", "rank", "singular_values")),
+    ("linalg_lu_factor", ("LU", "pivots")),
+    ("linalg_lu_factor_ex", ("LU", "pivots", "info")),
+    ("linalg_lu", ("P", "L", "U")),
+    ("lu_unpack", ("P", "L", "U")),
+    ("_lu_with_info", ("LU", "pivots", "info")),
+    ("triangular_solve", ("solution", "cloned_coefficient")),
+    ("geqrf", ("a", "tau")),
+    ("linalg_ldl_factor", ("LD", "pivots")),
+    ("linalg_ldl_factor_ex", ("LD", "pivots", "info")),
 )}
 
 
@@ -89,9 +101,10 @@ def _check_product(a, b, message):
 _MM_DTYPE = "expected m1 and m2 to have the same dtype, but got: {} != {}"
 
 
-def _mm_grads(node, grad, a, b):
-    ga = grad.mm(b.t().conj()) if node.needs(0) else None
-    gb = a.t().conj().mm(grad) if node.needs(1) else None
+def _mm_grads(node, grad, a, b, first=0):
+    # `first`: the node's input index of a (addmm's inputs start with the bias)
+    ga = grad.mm(b.t().conj()) if node.needs(first) else None
+    gb = a.t().conj().mm(grad) if node.needs(first + 1) else None
     return ga, gb
 
 
@@ -361,6 +374,26 @@ def _combine(bias, prod, beta, alpha, dtype):
     return prod.astype(dtype, copy=False)
 
 
+def _add_product(bias, a, b, beta, alpha, product=_matmul_arrays, skip="fc"):
+    """beta * bias + alpha * product(a, b) as torch's CPU kernels give it: half types are
+    combined in float32 and rounded once; float and double (complex too where `skip` has 'c')
+    leave the product out when alpha is 0, as BLAS does, so a nan or inf in a or b does not
+    show."""
+    dtype = a.dtype
+    if dtype.itemsize == 2 and dtype.kind in "fV":
+        f32 = xp.dtype(xp.float32)
+        prod = product(a.astype(f32), b.astype(f32))
+        return _combine(bias.astype(f32), prod, beta, alpha, f32).astype(dtype)
+    prod = product(a, b)
+    if alpha == 0 and dtype.kind in skip:
+        prod = xp.zeros_like(prod)
+    return _combine(bias, prod, beta, alpha, dtype)
+
+
+def _batch_sum_product(a, b):
+    return xp.matmul(a, b).sum(0)
+
+
 def _check_expand(shape, target):
     """torch's expand errors for an add* op's input that does not broadcast to the result."""
     if len(shape) > len(target):
@@ -380,12 +413,12 @@ class AddmmBackward0(Node):
 
     def forward(self, bias, a, b, beta, alpha):
         self.beta, self.alpha = beta, alpha
-        return _combine(bias, _matmul_arrays(a, b), beta, alpha, a.dtype)
+        return _add_product(bias, a, b, beta, alpha)
 
     def backward(self, grad):
         a, b = self.saved()
         gbias = _scaled(grad, self.beta) if self.needs(0) else None
-        ga, gb = _mm_grads(self, _scaled(grad, self.alpha), a, b) \
+        ga, gb = _mm_grads(self, _scaled(grad, self.alpha), a, b, 1) \
             if (self.needs(1) or self.needs(2)) else (None, None)
         return gbias, (ga if self.needs(1) else None), (gb if self.needs(2) else None)
 
@@ -416,7 +449,7 @@ class AddmvBackward0(Node):
 
     def forward(self, bias, m, v, beta, alpha):
         self.beta, self.alpha = beta, alpha
-        return _combine(bias, _matmul_arrays(m, v), beta, alpha, m.dtype)
+        return _add_product(bias, m, v, beta, alpha, skip="f")
 
     def backward(self, grad):
         m, v = self.saved()
@@ -470,7 +503,7 @@ class BaddbmmBackward0(Node):
 
     def forward(self, bias, a, b, beta, alpha):
         self.beta, self.alpha = beta, alpha
-        return _combine(bias, _matmul_arrays(a, b), beta, alpha, a.dtype)
+        return _add_product(bias, a, b, beta, alpha, skip="")
 
     def backward(self, grad):
         a, b = self.saved()
@@ -495,7 +528,7 @@ class AddbmmBackward0(Node):
 
     def forward(self, bias, a, b, beta, alpha):
         self.beta, self.alpha, self.batch = beta, alpha, a.shape[0]
-        return _combine(bias, _matmul_arrays(a, b).sum(0), beta, alpha, a.dtype)
+        return _add_product(bias, a, b, beta, alpha, _batch_sum_product)
 
     def backward(self, grad):
         a, b = self.saved()
@@ -553,6 +586,10 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
     _check_expand(input._data.shape, (vec1._data.shape[0], vec2._data.shape[0]))
     return _out(execute(AddrBackward0, (input, vec1, vec2),
                         (input._data, vec1._data, vec2._data), (beta, alpha, dtype)), out)
+
+
+for _op in (addmm, addmv, addr, baddbmm, addbmm):  # Tensor.addmm_ & co. (and torch.addmv_)
+    export(_inplace(_op), function=_op is addmv)
 
 
 @export(names=("ger",))
@@ -855,28 +892,21 @@ def _check_same_dtype(A, B, fname):
                            "instead")
 
 
-def _raise_info(info, ndim, fname, message):
-    """LinAlgError for the first failed matrix of a batch (info > 0), as torch words it."""
+def _raise_info(info, ndim, fname, message, error=LinAlgError):
+    """LinAlgError (or `error`) for the first failed matrix of a batch (info > 0), as torch
+    words it."""
     flat = info.reshape(-1)
     bad = xp.nonzero(flat > 0)[0]
     if bad.size:
         k = int(bad[0])
         where = f"(Batch element {k}): " if ndim > 2 else ""
-        raise LinAlgError(f"{fname}: {where}{message.format(int(flat[k]))}")
+        raise error(f"{fname}: {where}{message.format(int(flat[k]))}")
 
 
 def _getrf_info(m):
-    """LAPACK getrf's info for one square matrix: the 1-based index of the first exactly zero
-    pivot of an LU factorisation with partial pivoting, 0 when there is none."""
-    m = m.copy()
-    n = m.shape[0]
-    for k in range(n):
-        p = k + int(xp.argmax(xp.abs(m[k:, k])))
-        if m[p, k] == 0:
-            return k + 1
-        m[[k, p]] = m[[p, k]]
-        m[k + 1:, k:] -= xp.outer(m[k + 1:, k] / m[k, k], m[k, k:])
-    return 0
+    """LAPACK getrf's info for one matrix: the 1-based index of the first exactly zero pivot
+    of its LU factorisation with partial pivoting, 0 when there is none."""
+    return int(_lu_arrays(m)[2])
 
 
 def _per_matrix(fn, a, out_shape, out_dtype):
@@ -950,21 +980,6 @@ def _colmajor(x):
     NumPy's row-major layout: torch's batches of column-major matrices are contiguous neither
     way, and ember's strided views need a contiguous storage."""
     return xp.asfortranarray(x) if x.ndim == 2 else x
-
-
-def _keep_outputs(results, nrs):
-    """Save outputs `nrs` of a recorded multi-output node for its backward, in the engine's
-    saved-result form (no reference to the output itself, version-checked)."""
-    node = results[0].grad_fn
-    if node is None:
-        return results
-    entries = []
-    for nr in nrs:
-        r = results[nr]
-        vc = r._vc = [0]
-        entries.append(((r._data, r.dtype, vc, nr), 0))
-    node._saved = entries if node._saved is None else node._saved + entries
-    return results
 
 
 def _needs_grad(*tensors):
@@ -1042,15 +1057,26 @@ class LinalgDetBackward0(Node):
 
     def backward(self, grad):
         A, det = self.saved()
-        if not bool((det == 0).any()):  # invertible: the cofactors are det * A^{-1}
-            return (grad * det.conj()).unsqueeze(-1).unsqueeze(-1) * linalg_inv(A).mH
-        # singular: the cofactors from the SVD, A = U S Vh, det = det(U) prod(S) det(Vh)
-        U, S, Vh = linalg_svd(A)
-        n = S.shape[-1]
-        eye = _identity(n, S)
-        others = (S.unsqueeze(-2) * (1 - eye) + eye).prod(-1)  # prod of S without S_i
-        phase = (linalg_det(U) * linalg_det(Vh)).conj()
-        return (U * ((grad * phase).unsqueeze(-1) * others).unsqueeze(-2)) @ Vh
+        singular = det == 0
+        if bool(singular.any()):
+            if GRAD.enabled:  # a graph for higher orders: the exact cofactors
+                return _det_cofactors(grad, A)
+            # torch's first-order gradient is det * A^{-H} from A's LU, which is 0 for a
+            # singular A (the cofactors come only with create_graph=True)
+            from ember._ops.elementwise import where
+            A = where(singular.unsqueeze(-1).unsqueeze(-1), _identity(A.shape[-1], A), A)
+        return (grad * det.conj()).unsqueeze(-1).unsqueeze(-1) * linalg_inv(A).mH
+
+
+def _det_cofactors(grad, A):
+    """grad times the cofactor matrix of A, from the SVD A = U S Vh (so singular A too):
+    det = det(U) prod(S) det(Vh)."""
+    U, S, Vh = linalg_svd(A)
+    n = S.shape[-1]
+    eye = _identity(n, S)
+    others = (S.unsqueeze(-2) * (1 - eye) + eye).prod(-1)  # prod of S without S_i
+    phase = (linalg_det(U) * linalg_det(Vh)).conj()
+    return (U * ((grad * phase).unsqueeze(-1) * others).unsqueeze(-2)) @ Vh
 
 
 def linalg_det(A, *, out=None):
@@ -1218,24 +1244,33 @@ def _substitute(t, b, upper):
     return x
 
 
+def _triangular_arrays(a, b, upper, unit=False, trans=False):
+    """X with T X = B (T^T X = B with `trans`) for T the upper (lower) triangle of a, its
+    diagonal taken as ones when `unit`; batch dims broadcast. A zero on the diagonal gives
+    inf / nan, as LAPACK's trsm, not an error."""
+    t = xp.triu(a) if upper else xp.tril(a)
+    if unit:  # t is triu / tril's own copy
+        n = a.shape[-1]
+        t[..., range(n), range(n)] = 1
+    if trans:
+        t, upper = xp.swapaxes(t, -1, -2), not upper
+    try:
+        return xp.linalg.solve(t, b)
+    except xp.linalg.LinAlgError:
+        return _substitute(t, b, upper)
+
+
 class LinalgSolveTriangularBackward0(Node):
     saves = (0,)
     saves_result = True
 
     def forward(self, a, b, upper, left, unitriangular):
         self.upper, self.left, self.unit = upper, left, unitriangular
-        t = xp.triu(a) if upper else xp.tril(a)
-        if unitriangular:  # t is triu / tril's own copy
-            n = a.shape[-1]
-            t[..., range(n), range(n)] = 1
-        if not left:  # X A = B  <=>  A^T X^T = B^T
-            t, b = xp.swapaxes(t, -1, -2), xp.swapaxes(b, -1, -2)
-            upper = not upper
-        try:
-            x = xp.linalg.solve(t, b)
-        except xp.linalg.LinAlgError:  # a zero on the diagonal: inf / nan, as LAPACK's trsm
-            x = _substitute(t, b, upper)
-        return _colmajor(x) if left else xp.swapaxes(x, -1, -2)
+        if left:
+            return _colmajor(_triangular_arrays(a, b, upper, unitriangular))
+        # X A = B  <=>  A^T X^T = B^T
+        x = _triangular_arrays(a, xp.swapaxes(b, -1, -2), upper, unitriangular, trans=True)
+        return xp.swapaxes(x, -1, -2)
 
     def backward(self, grad):
         A, X = self.saved()
@@ -1265,6 +1300,479 @@ def linalg_solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=
                            f"({n}x{n} and {rows}x{cols})")
     return _out(execute(LinalgSolveTriangularBackward0, (A, B), (A._data, B._data),
                         (upper, left, unitriangular)), out)
+
+
+# === LU: factorisation, unpacking and solves ===================================================
+
+_LU_BLOCK = 32  # columns factorised one by one before the rest is updated by one matmul
+
+
+def _cabs1(x):
+    """|re| + |im|: the size LAPACK compares to choose a pivot (|x| for real x)."""
+    return xp.abs(x.real) + xp.abs(x.imag) if x.dtype.kind == "c" else xp.abs(x)
+
+
+def _lu_arrays(a):
+    """LAPACK's getrf on a batch of m x n matrices: (LU, pivots, info).
+
+    Partial pivoting by rows: the pivot of a column is its first entry of largest
+    |re| + |im| on or below the diagonal. LU packs the unit lower triangular L below the
+    diagonal and U on and above it; pivots are 1-based int32 (row j was swapped with row
+    pivots[j]); info is the 1-based index of the first exactly zero pivot (0 when none), whose
+    column is then left unscaled, as LAPACK does.
+    """
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    count = _prod(a.shape[:-2])
+    lu = a.reshape((count, m, n)).copy()
+    piv = xp.empty((count, k), xp.int32)
+    info = xp.zeros(count, xp.int32)
+    every = xp.arange(count)
+    tiny = xp.finfo(a.dtype).tiny
+    with xp.errstate(all="ignore"):
+        for j0 in range(0, k, _LU_BLOCK):
+            j1 = min(j0 + _LU_BLOCK, k)
+            for j in range(j0, j1):  # the panel of columns j0:j1, one column at a time
+                p = j + xp.argmax(_cabs1(lu[:, j:, j]), axis=1)
+                piv[:, j] = p + 1
+                moved = p != j
+                if moved.any():
+                    b, p = every[moved], p[moved]
+                    row = lu[b, j]
+                    lu[b, j] = lu[b, p]
+                    lu[b, p] = row
+                d = lu[:, j, j]
+                zero = d == 0
+                if zero.any():
+                    info[(info == 0) & zero] = j + 1
+                    d = xp.where(zero, 1, d)
+                # LAPACK multiplies by the reciprocal of the pivot unless that overflows
+                tiny_pivot = abs(d) < tiny
+                if tiny_pivot.any():
+                    col = lu[:, j + 1:, j]
+                    lu[:, j + 1:, j] = xp.where(tiny_pivot[:, None], col / d[:, None],
+                                                col * (1 / d)[:, None])
+                else:
+                    lu[:, j + 1:, j] *= (1 / d)[:, None]
+                lu[:, j + 1:, j + 1:j1] -= lu[:, j + 1:, j, None] * lu[:, j, None, j + 1:j1]
+            if j1 < n:  # U's block row right of the panel, then the trailing matrix
+                for i in range(j0 + 1, j1):
+                    lu[:, i, j1:] -= (lu[:, i, None, j0:i] @ lu[:, j0:i, j1:])[:, 0]
+                lu[:, j1:, j1:] -= lu[:, j1:, j0:j1] @ lu[:, j0:j1, j1:]
+    return lu.reshape(a.shape), piv.reshape(a.shape[:-2] + (k,)), info.reshape(a.shape[:-2])
+
+
+def _pivots_to_perm(piv, m):
+    """The row order `perm` that LAPACK's pivots describe: A[perm] = L U, so A = P L U with
+    P[perm[i], i] = 1."""
+    count = _prod(piv.shape[:-1])
+    perm = xp.broadcast_to(xp.arange(m), piv.shape[:-1] + (m,)).copy()
+    flat = perm.reshape(count, m)
+    swaps = piv.reshape(count, piv.shape[-1]).astype(xp.intp) - 1
+    every = xp.arange(count)
+    for j in range(swaps.shape[1]):
+        p = swaps[:, j]
+        row = flat[every, j]
+        flat[every, j] = flat[every, p]
+        flat[every, p] = row
+    return perm
+
+
+def _perm_matrix(perm, dtype):
+    P = xp.zeros(perm.shape + perm.shape[-1:], dtype)
+    xp.put_along_axis(P, perm[..., None, :], 1, axis=-2)
+    return P
+
+
+def _unpack_arrays(lu, piv, data=True, pivots=True):
+    """(P, L, U) from getrf's LU and pivots (an empty array for each part not asked for)."""
+    m, n = lu.shape[-2:]
+    k = min(m, n)
+    empty = xp.zeros((0,), lu.dtype)
+    P = _perm_matrix(_pivots_to_perm(piv, m), lu.dtype) if pivots else empty
+    if not data:
+        return P, empty, empty.copy()
+    L = xp.tril(lu[..., :k], -1)
+    L[..., range(k), range(k)] = 1
+    return P, L, xp.triu(lu[..., :k, :])
+
+
+def _lu_factors(LU, piv):
+    """(P, L, U) of a packed LU as tensors: L and U are ember ops on LU (so gradients flow
+    through them), P is a constant."""
+    from ember._ops.creation import eye
+    m, n = LU.shape[-2:]
+    k = min(m, n)
+    L = LU.narrow(-1, 0, k).tril(-1) + eye(m, k, dtype=LU.dtype)
+    P = make(_perm_matrix(_pivots_to_perm(piv, m), LU._data.dtype))
+    return P, L, LU.narrow(-2, 0, k).triu()
+
+
+def _lu_backward(gL, gU, P, L, U):
+    """Gradient of A = P L U (L m x k unit lower, U k x n upper, k = min(m, n)) from the
+    gradients of L and U (None where none reaches them). With X = L^{-1} P^T dA U^{-1}, the
+    strictly lower part of X is L^{-1} dL and the upper part dU U^{-1}; rectangular factors
+    add the blocks outside the square part."""
+    from ember._ops.creation import zeros_like
+    from ember._ops.shape import cat
+    m, n = L.shape[-2], U.shape[-1]
+    gL = zeros_like(L) if gL is None else gL
+    gU = zeros_like(U) if gU is None else gU
+
+    def right_uh(x, U):  # x U^{-H}
+        return linalg_solve_triangular(U.mH, x, upper=False, left=False)
+
+    def left_lh(L, x):  # L^{-H} x
+        return linalg_solve_triangular(L.mH, x, upper=True, unitriangular=True)
+
+    if m == n:
+        M = (L.mH @ gL).tril(-1) + (gU @ U.mH).triu()
+        gA = left_lh(L, right_uh(M, U))
+    elif m < n:  # U = [U1 | U2]
+        U1, U2 = U.narrow(-1, 0, m), U.narrow(-1, m, n - m)
+        gU1, gU2 = gU.narrow(-1, 0, m), gU.narrow(-1, m, n - m)
+        M = (L.mH @ gL - gU2 @ U2.mH).tril(-1) + (gU1 @ U1.mH).triu()
+        gA = left_lh(L, cat([right_uh(M, U1), gU2], -1))
+    else:  # L = [L1; L2]
+        L1, L2 = L.narrow(-2, 0, n), L.narrow(-2, n, m - n)
+        gL1, gL2 = gL.narrow(-2, 0, n), gL.narrow(-2, n, m - n)
+        M = (L1.mH @ gL1).tril(-1) + (gU @ U.mH - L2.mH @ gL2).triu()
+        gA = right_uh(cat([left_lh(L1, M), gL2], -2), U)
+    return P @ gA
+
+
+class LinalgLuFactorExBackward0(Node):
+    saves_result = True
+
+    def forward(self, a):
+        lu, piv, info = _lu_arrays(a)
+        self.piv = piv
+        return _colmajor(lu), piv, info
+
+    def backward(self, grad, grad_pivots, grad_info):
+        LU, = self.saved()
+        P, L, U = _lu_factors(LU, self.piv)
+        k = min(LU.shape[-2:])
+        return _lu_backward(grad.narrow(-1, 0, k).tril(-1), grad.narrow(-2, 0, k).triu(),
+                            P, L, U)
+
+
+class LinalgLuBackward0(Node):
+    _materialize = False
+    saves_result = (1, 2)
+
+    def forward(self, a):
+        lu, piv, _ = _lu_arrays(a)
+        self.P, L, U = _unpack_arrays(lu, piv)
+        return self.P, L, U
+
+    def backward(self, gP, gL, gU):
+        L, U = self.saved()
+        return _lu_backward(gL, gU, make(self.P), L, U)
+
+
+def _check_lu_input(A, fname):
+    if A._data.ndim < 2:
+        raise RuntimeError(f"{fname}: Expected tensor with 2 or more dimensions. Got size: "
+                           f"{list(A.shape)} instead")
+    if A.dtype.category < _dt.FLOAT or A.dtype in _LOW:
+        raise NotImplementedError(f"\"lu_cpu\" not implemented for '{_type_name(A.dtype)}'")
+
+
+def _check_pivot(pivot):
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+
+
+_ZERO_PIVOT = ("U[{0},{0}] is zero and using it on lu_solve would result in a division by "
+               "zero. If you still want to perform the factorization, consider calling "
+               "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
+
+
+def linalg_lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
+    """(LU, pivots, info): the LU factorisation with partial pivoting of A (m x n, batched),
+    packed as LAPACK's getrf packs it (see linalg.lu_factor); info > 0 is the index of the
+    first zero pivot (a singular matrix) instead of an error, unless check_errors."""
+    _check_lu_input(A, "torch.lu_factor")
+    _check_pivot(pivot)
+    LU, piv, info = execute(LinalgLuFactorExBackward0, (A,), (A._data,))
+    if check_errors:
+        _raise_info(info._data, A._data.ndim, "torch.linalg.lu_factor_ex", _ZERO_PIVOT,
+                    RuntimeError)
+    return _RETURN_TYPES["linalg_lu_factor_ex"](LU, piv, info)
+
+
+def linalg_lu_factor(A, *, pivot=True, out=None):
+    """(LU, pivots) with A = P L U: L (unit lower triangular, below the diagonal of LU) and U
+    (on and above it) packed in one matrix, pivots the 1-based int32 row swaps that give P.
+    RuntimeError when U has a zero on its diagonal (linalg.lu_factor_ex reports it instead).
+
+    >>> LU, pivots = ember.linalg.lu_factor(A)
+    >>> X = ember.linalg.lu_solve(LU, pivots, B)
+    """
+    _check_lu_input(A, "torch.lu_factor")
+    _check_pivot(pivot)
+    LU, piv, info = execute(LinalgLuFactorExBackward0, (A,), (A._data,))
+    _raise_info(info._data, A._data.ndim, "torch.linalg.lu_factor", _ZERO_PIVOT, RuntimeError)
+    return _RETURN_TYPES["linalg_lu_factor"](LU, piv)
+
+
+def linalg_lu(A, *, pivot=True, out=None):
+    """(P, L, U) with A = P L U for m x n matrices: P a permutation matrix, L m x k unit lower
+    triangular and U k x n upper triangular (k = min(m, n)); a singular A is no error."""
+    _check_lu_input(A, "linalg.lu")
+    _check_pivot(pivot)
+    P, L, U = execute(LinalgLuBackward0, (A,), (A._data,))
+    return _RETURN_TYPES["linalg_lu"](make(P._data), L, U)  # P carries no gradient
+
+
+_LU_DEPRECATED = (
+    "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and "
+    "will be removed in a future PyTorch release.\nLU, pivots = torch.lu(A, compute_pivots)\n"
+    "should be replaced with\nLU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\n"
+    "LU, pivots, info = torch.lu(A, compute_pivots, get_infos=True)\nshould be replaced with\n"
+    "LU, pivots, info = torch.linalg.lu_factor_ex(A, compute_pivots)")
+
+
+@export
+def lu(A, pivot=True, get_infos=False, out=None):
+    """(LU, pivots), plus info with get_infos: the deprecated torch.lu, same as
+    linalg.lu_factor_ex (never raising for a singular matrix)."""
+    warnings.warn(_LU_DEPRECATED, UserWarning, stacklevel=2)
+    LU, piv, info = linalg_lu_factor_ex(A, pivot=pivot)
+    if get_infos:
+        return _RETURN_TYPES["_lu_with_info"](LU, piv, info)
+    return LU, piv
+
+
+class LuUnpackBackward0(Node):
+    _materialize = False
+
+    def forward(self, lu, piv, data, pivots):
+        self.shape = lu.shape
+        return _unpack_arrays(lu, piv, data, pivots)
+
+    def backward(self, gP, gL, gU):
+        from ember._ops.creation import zeros
+        from ember._ops.shape import cat
+        m, n = self.shape[-2:]
+        g = None
+        if gL is not None:  # L is m x k: its strict lower part sits in LU's first k columns
+            g = gL.tril(-1)
+            if n > m:
+                g = cat([g, zeros(g.shape[:-1] + (n - m,), dtype=g.dtype)], -1)
+        if gU is not None:  # U is k x n: LU's first k rows
+            gu = gU.triu()
+            if m > n:
+                gu = cat([gu, zeros(gu.shape[:-2] + (m - n, n), dtype=gu.dtype)], -2)
+            g = gu if g is None else g + gu
+        return g
+
+
+def _check_pivots_int32(pivots, fname):
+    if pivots.dtype is not _dt.int32:
+        raise RuntimeError(f"{fname}: LU_pivots is expected to be a contiguous tensor of "
+                           "torch.int32 dtype.\nNote: this function is intended to be used with "
+                           "the output produced by torch.linalg.lu_factor")
+
+
+@export(method=False)
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):
+    """(P, L, U) from the packed LU and pivots of linalg.lu_factor, so that A = P L U;
+    unpack_data=False / unpack_pivots=False leave L, U / P empty."""
+    if LU_data._data.ndim < 2:
+        raise RuntimeError(f"torch.lu_unpack: Expected tensor with 2 or more dimensions. Got "
+                           f"size: {list(LU_data.shape)} instead")
+    _check_pivots_int32(LU_pivots, "torch.lu_unpack")
+    piv = LU_pivots._data
+    if unpack_pivots and piv.size and (piv.min() < 1 or piv.max() > LU_data._data.shape[-2]):
+        raise RuntimeError("pivots passed to lu_unpack must be between 1 and LU.size(-2) "
+                           "inclusive.Did you properly pass the result of lu_factor?")
+    P, L, U = execute(LuUnpackBackward0, (LU_data,), (LU_data._data,),
+                      (piv, unpack_data, unpack_pivots))
+    return _RETURN_TYPES["lu_unpack"](make(P._data), L, U)
+
+
+def _mH_arrays(x):
+    x = xp.swapaxes(x, -1, -2)
+    return xp.conj(x) if x.dtype.kind == "c" else x
+
+
+def _lu_solve_arrays(lu, piv, b, left, adjoint):
+    """X with A X = B (A^H X = B with adjoint; X A = B, X A^H = B when not left), A = P L U
+    given by getrf's LU and pivots; batch dims broadcast."""
+    if not left:  # X A = B  <=>  A^H X^H = B^H
+        return _mH_arrays(_lu_solve_arrays(lu, piv, _mH_arrays(b), True, not adjoint))
+    n = lu.shape[-1]
+    batch = broadcast_shapes(lu.shape[:-2], b.shape[:-2])
+    b = xp.broadcast_to(b, batch + b.shape[-2:])
+    rows = xp.broadcast_to(_pivots_to_perm(piv, n)[..., None], b.shape)
+    if not adjoint:  # L U X = P^T B
+        y = _triangular_arrays(lu, xp.take_along_axis(b, rows, -2), False, unit=True)
+        return _triangular_arrays(lu, y, True)
+    # U^H L^H (P^T X) = B
+    luc = xp.conj(lu) if lu.dtype.kind == "c" else lu
+    y = _triangular_arrays(luc, b, True, trans=True)
+    y = _triangular_arrays(luc, y, False, unit=True, trans=True)
+    x = xp.empty_like(y)
+    xp.put_along_axis(x, rows, y, -2)
+    return x
+
+
+class LinalgLuSolveBackward0(Node):
+    saves = (0,)
+    saves_result = True
+
+    def forward(self, lu, b, piv, left, adjoint):
+        self.piv, self.left, self.adjoint = piv, left, adjoint
+        with xp.errstate(all="ignore"):
+            x = _lu_solve_arrays(lu, piv, b, left, adjoint)
+        return _colmajor(x) if left else xp.ascontiguousarray(x)
+
+    def backward(self, grad):
+        LU, X = self.saved()
+        left, adjoint = self.left, self.adjoint
+        gB = _lu_solve(LU, self.piv, grad, left, not adjoint)
+        gLU = None
+        if self.needs(0):
+            if left:
+                gA = -(X @ gB.mH) if adjoint else -(gB @ X.mH)
+            else:
+                gA = -(gB.mH @ X) if adjoint else -(X.mH @ gB)
+            # A = P L U: the gradient reaches L through P^T gA U^H, U through L^H P^T gA
+            P, L, U = _lu_factors(LU, self.piv)
+            gA = P.mT @ gA
+            gLU = (gA @ U.mH).tril(-1) + (L.mH @ gA).triu()
+        return gLU, (gB if self.needs(1) else None)
+
+
+def _lu_solve(LU, piv, B, left, adjoint):
+    return execute(LinalgLuSolveBackward0, (LU, B), (LU._data, B._data), (piv, left, adjoint))
+
+
+def linalg_lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
+    """X with A X = B for A given by linalg.lu_factor's (LU, pivots); adjoint=True solves
+    A^H X = B, left=False solves X A = B (X A^H = B with adjoint). Batch dims broadcast."""
+    fname = "linalg.lu_solve"
+    if LU._data.ndim < 2:
+        raise RuntimeError("torch.linalg.lu_solve: The input tensor A must have at least 2 "
+                           "dimensions.")
+    if B._data.ndim < 2:
+        raise RuntimeError(f"{fname}: The input tensor B must have at least 2 dimensions.")
+    if LU.dtype in _LOW:
+        raise NotImplementedError(f"\"linalg.lu_solve_cpu\" not implemented for "
+                                  f"'{_type_name(LU.dtype)}'")
+    _check_matrix(LU, "torch.linalg.lu_solve", square=True)
+    n = LU._data.shape[-1]
+    rows, cols = B._data.shape[-2:]
+    if (rows if left else cols) != n:
+        eq = "AX = B" if left else "XA = B"
+        raise RuntimeError(f"{fname}: Incompatible shapes of A and B for the equation {eq} "
+                           f"({n}x{n} and {rows}x{cols})")
+    if LU.dtype is not B.dtype:
+        raise RuntimeError(f"{fname}: Expected LU and B to have the same dtype, but found LU of "
+                           f"type {_type_name(LU.dtype)} and B of type {_type_name(B.dtype)} "
+                           "instead")
+    if pivots.dtype is not _dt.int32:
+        raise RuntimeError(f"{fname}: pivots should be a Tensor of scalar type torch.int32")
+    piv = pivots._data
+    if piv.ndim == 0 or piv.shape[-1] != n:
+        raise RuntimeError(f"{fname}: Number of pivots per batch should be same as the "
+                           "dimension of the matrix")
+    if piv.shape != LU._data.shape[:-1]:
+        raise RuntimeError(f"{fname}: Expected LU.shape[:-1] and pivots.shape to be the same, "
+                           f"but got pivots with shape {list(piv.shape)} instead")
+    broadcast_shapes(LU._data.shape[:-2], B._data.shape[:-2])
+    if piv.size and piv.min() < 1:
+        raise RuntimeError("Pivots given to lu_solve must all be greater or equal to 1. Did you "
+                           "properly pass the result of lu_factor?")
+    if piv.size and piv.max() > n:
+        raise RuntimeError("Pivots given to lu_solve must all be smaller or equal to "
+                           "LU.size(-2). Did you properly pass the result of lu_factor?")
+    return _out(_lu_solve(LU, piv, B, left, adjoint), out)
+
+
+_LU_SOLVE_DEPRECATED = (
+    "torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a "
+    "future PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\n"
+    "X = torch.lu_solve(B, LU, pivots)\nshould be replaced with\n"
+    "X = torch.linalg.lu_solve(LU, pivots, B)")
+
+
+@export
+def lu_solve(input, LU_data, LU_pivots, *, out=None):
+    """X with A X = input for A given by (LU_data, LU_pivots) of lu_factor (the deprecated
+    torch.lu_solve: linalg.lu_solve with the arguments reordered)."""
+    warnings.warn(_LU_SOLVE_DEPRECATED, UserWarning, stacklevel=2)
+    return linalg_lu_solve(LU_data, LU_pivots, input, out=out)
+
+
+# --- triangular_solve (deprecated) -------------------------------------------------------------
+
+class TriangularSolveBackward0(Node):
+    saves = (1,)
+    saves_result = True
+
+    def forward(self, b, a, upper, transpose, unit):
+        self.upper, self.transpose, self.unit = upper, transpose, unit
+        batch = broadcast_shapes(b.shape[:-2], a.shape[:-2])
+        with xp.errstate(all="ignore"):
+            x = _triangular_arrays(a, b, upper, unit, trans=transpose)
+        x = xp.broadcast_to(x, batch + x.shape[-2:])
+        coef = xp.array(xp.broadcast_to(a, batch + a.shape[-2:]))
+        return _colmajor(x), _colmajor(coef)
+
+    def backward(self, grad, grad_coef):
+        A, X = self.saved()
+        gB = _triangular_solve(grad, A.conj(), self.upper, not self.transpose, self.unit)[0]
+        gA = None
+        if self.needs(1):
+            gA = -(X.conj() @ gB.mT) if self.transpose else -(gB @ X.mH)
+            k = 1 if self.unit else 0
+            gA = (gA.triu(k) if self.upper else gA.tril(-k)) + grad_coef
+        return (gB if self.needs(0) else None), gA
+
+
+def _triangular_solve(b, A, upper, transpose, unitriangular):
+    return execute(TriangularSolveBackward0, (b, A), (b._data, A._data),
+                   (upper, transpose, unitriangular))
+
+
+_TRIANGULAR_DEPRECATED = (
+    "torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangularand will be "
+    "removed in a future PyTorch release.\ntorch.linalg.solve_triangular has its arguments "
+    "reversed and does not return a copy of one of the inputs.\nX = torch.triangular_solve(B, "
+    "A).solution\nshould be replaced with\nX = torch.linalg.solve_triangular(A, B).")
+
+
+@export
+def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False, *, out=None):
+    """(solution, cloned_coefficient): X with A X = input for the upper (lower) triangle of A
+    (A^T X = input with transpose; a unit diagonal with unitriangular), and a copy of A
+    broadcast to the batch (the deprecated torch.triangular_solve)."""
+    warnings.warn(_TRIANGULAR_DEPRECATED, UserWarning, stacklevel=2)
+    for name, t in (("b", input), ("A", A)):
+        if t._data.ndim < 2:
+            raise RuntimeError(f"torch.triangular_solve: Expected {name} to have at least 2 "
+                               f"dimensions, but it has {t._data.ndim} dimensions instead")
+    if input.dtype is not A.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{_type_name(input.dtype)} and A of type {_type_name(A.dtype)} "
+                           "instead.")
+    m, n = A._data.shape[-2:]
+    if m != n:
+        raise RuntimeError(f"A must be batches of square matrices, but they are {m} by {n} "
+                           "matrices")
+    rows, cols = input._data.shape[-2:]
+    if rows != n:
+        raise RuntimeError(f"Incompatible matrix sizes for triangular_solve: each A matrix is "
+                           f"{n} by {n} but each b matrix is {rows} by {cols}")
+    broadcast_shapes(input._data.shape[:-2], A._data.shape[:-2])
+    if A.dtype.category < _dt.FLOAT or A.dtype in _LOW:
+        raise NotImplementedError(f"\"triangular_solve_cpu\" not implemented for "
+                                  f"'{_type_name(A.dtype)}'")
+    x, coef = _triangular_solve(input, A, upper, transpose, unitriangular)
+    return _RETURN_TYPES["triangular_solve"](x, coef)
 
 
 # === Cholesky ==================================================================================
@@ -1419,6 +1927,245 @@ def cholesky_inverse(input, upper=False, *, out=None):
     return _out(execute(CholeskyInverseBackward0, (input,), (input._data,), (upper,)), out)
 
 
+# === LDL (Bunch-Kaufman) =======================================================================
+
+_BK_ALPHA = (1 + math.sqrt(17)) / 8  # Bunch-Kaufman's threshold for a 1 x 1 pivot
+
+
+def _ldl_one(a, herm):
+    """LAPACK's sytf2 (hetf2 when `herm`) on the lower triangle of one matrix: (LD, pivots,
+    info). Bunch-Kaufman pivoting chooses 1 x 1 or 2 x 2 diagonal blocks; a 1 x 1 block at k
+    stores its swap partner as pivots[k] = p + 1, a 2 x 2 block at k, k + 1 stores -(p + 1)
+    twice, p being the row swapped with k + 1."""
+    a = a.copy()
+    n = a.shape[0]
+    piv = xp.zeros(n, xp.int32)
+    info = 0
+    size = _cabs1
+
+    def diag(i):  # the size of a diagonal entry (a Hermitian one is real)
+        return abs(a[i, i].real) if herm else size(a[i, i])
+
+    k = 0
+    while k < n:
+        step = 1
+        absakk = diag(k)
+        imax, colmax = k, 0.0
+        if k < n - 1:
+            imax = k + 1 + int(xp.argmax(size(a[k + 1:, k])))
+            colmax = size(a[imax, k])
+        if max(absakk, colmax) == 0 or xp.isnan(absakk):
+            info = info or k + 1
+            kp = k
+            if herm:
+                a[k, k] = a[k, k].real
+        else:
+            if absakk >= _BK_ALPHA * colmax:
+                kp = k
+            else:  # the largest off-diagonal entry in row / column imax
+                rowmax = size(a[imax, k:imax]).max()
+                if imax < n - 1:
+                    rowmax = max(rowmax, size(a[imax + 1:, imax]).max())
+                if absakk >= _BK_ALPHA * colmax * (colmax / rowmax):
+                    kp = k
+                elif diag(imax) >= _BK_ALPHA * rowmax:
+                    kp = imax
+                else:
+                    kp, step = imax, 2
+            kk = k + step - 1
+            if kp != kk:  # swap rows and columns kk and kp of the trailing lower triangle
+                a[kp + 1:, [kk, kp]] = a[kp + 1:, [kp, kk]]
+                col = a[kk + 1:kp, kk].copy()
+                a[kk + 1:kp, kk] = a[kp, kk + 1:kp]
+                a[kp, kk + 1:kp] = col
+                if herm:
+                    a[kk + 1:kp, kk] = a[kk + 1:kp, kk].conj()
+                    a[kp, kk + 1:kp] = a[kp, kk + 1:kp].conj()
+                    a[kp, kk] = a[kp, kk].conj()
+                    a[kk, kk], a[kp, kp] = a[kp, kp].real, a[kk, kk].real
+                else:
+                    a[kk, kk], a[kp, kp] = a[kp, kp], a[kk, kk]
+                if step == 2:
+                    if herm:
+                        a[k, k] = a[k, k].real
+                    a[k + 1, k], a[kp, k] = a[kp, k], a[k + 1, k]
+            elif herm:
+                a[k, k] = a[k, k].real
+                if step == 2:
+                    a[k + 1, k + 1] = a[k + 1, k + 1].real
+            if step == 1 and k < n - 1:  # rank-1 update with the 1 x 1 block
+                x = a[k + 1:, k].copy()
+                if herm:
+                    r = 1 / a[k, k].real
+                    a[k + 1:, k + 1:] -= xp.outer(x, r * x.conj())
+                    idx = range(k + 1, n)
+                    a[idx, idx] = a[idx, idx].real
+                else:
+                    r = 1 / a[k, k]
+                    a[k + 1:, k + 1:] -= xp.outer(x, r * x)
+                a[k + 1:, k] = x * r
+            elif step == 2 and k < n - 2:  # rank-2 update with the 2 x 2 block
+                if herm:
+                    d = abs(a[k + 1, k])
+                    d11, d22 = a[k + 1, k + 1].real / d, a[k, k].real / d
+                    d21 = a[k + 1, k] / d
+                    d = 1 / (d11 * d22 - 1) / d
+                    wk = d * (d11 * a[k + 2:, k] - d21 * a[k + 2:, k + 1])
+                    wkp1 = d * (d22 * a[k + 2:, k + 1] - d21.conj() * a[k + 2:, k])
+                    a[k + 2:, k + 2:] -= xp.outer(a[k + 2:, k], wk.conj())
+                    a[k + 2:, k + 2:] -= xp.outer(a[k + 2:, k + 1], wkp1.conj())
+                    idx = range(k + 2, n)
+                    a[idx, idx] = a[idx, idx].real
+                else:
+                    d21 = a[k + 1, k]
+                    d11, d22 = a[k + 1, k + 1] / d21, a[k, k] / d21
+                    d21 = 1 / (d11 * d22 - 1) / d21
+                    wk = d21 * (d11 * a[k + 2:, k] - a[k + 2:, k + 1])
+                    wkp1 = d21 * (d22 * a[k + 2:, k + 1] - a[k + 2:, k])
+                    a[k + 2:, k + 2:] -= xp.outer(a[k + 2:, k], wk)
+                    a[k + 2:, k + 2:] -= xp.outer(a[k + 2:, k + 1], wkp1)
+                a[k + 2:, k], a[k + 2:, k + 1] = wk, wkp1
+        piv[k:k + step] = kp + 1 if step == 1 else -(kp + 1)
+        k += step
+    return xp.tril(a), piv, info
+
+
+def _ldl_solve_one(a, piv, b, herm):
+    """LAPACK's sytrs (hetrs) for the lower LD and pivots of _ldl_one: X with A X = B."""
+    n = a.shape[0]
+    b = b.copy()
+    conj = xp.conj if herm else (lambda x: x)
+    k = 0
+    while k < n:  # L D Y = P B, with the swaps and blocks in factorisation order
+        if piv[k] > 0:
+            kp = piv[k] - 1
+            b[[k, kp]] = b[[kp, k]]
+            b[k + 1:] -= xp.outer(a[k + 1:, k], b[k])
+            b[k] *= 1 / (a[k, k].real if herm else a[k, k])
+            k += 1
+        else:
+            kp = -piv[k] - 1
+            b[[k + 1, kp]] = b[[kp, k + 1]]
+            b[k + 2:] -= xp.outer(a[k + 2:, k], b[k])
+            b[k + 2:] -= xp.outer(a[k + 2:, k + 1], b[k + 1])
+            akm1k = a[k + 1, k]
+            akm1, ak = a[k, k] / conj(akm1k), a[k + 1, k + 1] / akm1k
+            denom = akm1 * ak - 1
+            bkm1, bk = b[k] / conj(akm1k), b[k + 1] / akm1k
+            b[k], b[k + 1] = (ak * bkm1 - bk) / denom, (akm1 * bk - bkm1) / denom
+            k += 2
+    k = n - 1
+    while k >= 0:  # L^T X = Y (L^H), undoing the swaps in reverse
+        b[k] -= conj(a[k + 1:, k]) @ b[k + 1:]
+        step = 1
+        if piv[k] < 0:
+            b[k - 1] -= conj(a[k + 1:, k - 1]) @ b[k + 1:]
+            step = 2
+        kp = abs(piv[k]) - 1
+        b[[k, kp]] = b[[kp, k]]
+        k -= step
+    return b
+
+
+def _ldl_arrays(a, herm):
+    batch = a.shape[:-2]
+    n = a.shape[-1]
+    count = _prod(batch)
+    flat = a.reshape((count, n, n))
+    ld = xp.empty_like(flat)
+    piv = xp.empty((count, n), xp.int32)
+    info = xp.empty(count, xp.int32)
+    with xp.errstate(all="ignore"):
+        for i in range(count):
+            ld[i], piv[i], info[i] = _ldl_one(flat[i], herm)
+    return _colmajor(ld.reshape(a.shape)), piv.reshape(batch + (n,)), info.reshape(batch)
+
+
+def _ldl_solve_arrays(ld, piv, b, herm):
+    n = ld.shape[-1]
+    batch = broadcast_shapes(ld.shape[:-2], b.shape[:-2])
+    count = _prod(batch)
+    ld = xp.broadcast_to(ld, batch + (n, n)).reshape((count, n, n))
+    piv = xp.broadcast_to(piv, batch + (n,)).reshape((count, n))
+    x = xp.array(xp.broadcast_to(b, batch + b.shape[-2:])).reshape((count,) + b.shape[-2:])
+    with xp.errstate(all="ignore"):
+        for i in range(count):
+            x[i] = _ldl_solve_one(ld[i], piv[i], x[i], herm)
+    return _colmajor(x.reshape(batch + b.shape[-2:]))
+
+
+def _not_differentiable(name, inputs, arrays, fn):
+    """Run fn(*arrays), recorded as torch's NotImplemented node when an input requires grad."""
+    from ember._ops.elementwise import _NotImplementedNode
+    return execute(_NotImplementedNode, inputs, arrays, (fn, name))
+
+
+def linalg_ldl_factor_ex(A, *, hermitian=False, check_errors=False, out=None):
+    """(LD, pivots, info): the Bunch-Kaufman factorisation A = P L D L^T P^T (L^H with
+    hermitian) of symmetric A, from its lower triangle, packed as LAPACK's sytrf packs it (see
+    linalg.ldl_factor); info > 0 marks an exactly zero diagonal block. Not differentiable."""
+    fname = "torch.linalg.ldl_factor_ex"
+    if A._data.ndim < 2:
+        raise RuntimeError(f"{fname}: The input tensor A must have at least 2 dimensions.")
+    if A.dtype in _LOW:
+        raise NotImplementedError(f"\"ldl_factor_kernel_cpu\" not implemented for "
+                                  f"'{_type_name(A.dtype)}'")
+    _check_matrix(A, fname, square=True)
+    herm = hermitian and A.is_complex()
+    LD, piv, info = _not_differentiable("linalg_ldl_factor_ex", (A,), (A._data,),
+                                        lambda a: _ldl_arrays(a, herm))
+    if check_errors and bool((info._data != 0).any()):
+        raise RuntimeError(f"{fname}: Unknown error code: {int(info._data.max())}.")
+    return _RETURN_TYPES["linalg_ldl_factor_ex"](LD, piv, info)
+
+
+def linalg_ldl_factor(A, *, hermitian=False, out=None):
+    """(LD, pivots) of the Bunch-Kaufman factorisation of symmetric (Hermitian with hermitian)
+    A: L unit lower triangular below LD's diagonal, the 1 x 1 and 2 x 2 blocks of D on and
+    next to it, pivots the 1-based row swaps (negative for a 2 x 2 block), as LAPACK's sytrf.
+    Use with linalg.ldl_solve. Not differentiable."""
+    LD, piv, info = linalg_ldl_factor_ex(A, hermitian=hermitian)
+    if bool((info._data != 0).any()):
+        raise RuntimeError(f"torch.linalg.ldl_factor: Unknown error code: "
+                           f"{int(info._data.max())}.")
+    return _RETURN_TYPES["linalg_ldl_factor"](LD, piv)
+
+
+def linalg_ldl_solve(LD, pivots, B, *, hermitian=False, out=None):
+    """X with A X = B for A given by linalg.ldl_factor's (LD, pivots); batch dims broadcast.
+    Not differentiable."""
+    fname = "torch.linalg.ldl_solve"
+    if LD._data.ndim < 2:
+        raise RuntimeError(f"{fname}: The input tensor A must have at least 2 dimensions.")
+    if B._data.ndim < 2:
+        raise IndexError(f"Dimension out of range (expected to be in range of "
+                         f"[-{max(B._data.ndim, 1)}, {max(B._data.ndim, 1) - 1}], but got -2)")
+    if LD.dtype in _LOW:
+        raise NotImplementedError(f"\"ldl_solve_kernel_cpu\" not implemented for "
+                                  f"'{_type_name(LD.dtype)}'")
+    _check_matrix(LD, fname, square=True)
+    if pivots.dtype.category != _dt.INT:
+        raise RuntimeError(f"{fname}: Expected pivots to be integers. Got "
+                           f"{_type_name(pivots.dtype)}")
+    if pivots._data.shape != LD._data.shape[:-1]:
+        raise RuntimeError(f"{fname}: Expected LD.shape[:-1] and pivots.shape to be the same, "
+                           f"but got pivots with shape {list(pivots.shape)} instead")
+    n = LD._data.shape[-1]
+    if B._data.shape[-2] != n:
+        raise RuntimeError(f"Incompatible matrix sizes for {fname}: each A matrix is {n} by {n} "
+                           f"but each b matrix is {B._data.shape[-2]} by {B._data.shape[-1]}")
+    if B.dtype is not LD.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{_type_name(B.dtype)} and A of type {_type_name(LD.dtype)} instead.")
+    piv = pivots._data
+    if piv.size and (abs(piv).max() > n or (piv == 0).any()):
+        raise RuntimeError("Pivots given to ldl_solve must all satisfy |pivot| <= LD.size(-2). "
+                           "Did you properly pass the result of ldl_factor?")
+    herm = hermitian and LD.is_complex()
+    return _out(_not_differentiable("linalg_ldl_solve", (LD, B), (LD._data, B._data),
+                                    lambda ld, b: _ldl_solve_arrays(ld, piv, b, herm)), out)
+
+
 # === SVD, QR, eigendecompositions ==============================================================
 
 def _svd_backward(gU, gS, gVh, U, S, Vh):
@@ -1461,7 +2208,7 @@ def _check_gauge(im, where, what):
 
 class LinalgSvdBackward0(Node):
     _materialize = False
-    saves_result = True
+    saves_result = (0, 1, 2)
 
     def forward(self, a, full_matrices):
         self.full = full_matrices
@@ -1479,8 +2226,7 @@ class LinalgSvdBackward0(Node):
 
 
 def _svd(A, full_matrices):
-    outs = execute(LinalgSvdBackward0, (A,), (A._data,), (full_matrices,))
-    return _keep_outputs(outs, (1, 2))
+    return execute(LinalgSvdBackward0, (A,), (A._data,), (full_matrices,))
 
 
 def linalg_svd(A, full_matrices=True, *, driver=None, out=None):
@@ -1523,7 +2269,7 @@ def _qr_square(gQ, gR, Q, R):
 
 class LinalgQrBackward0(Node):
     saves = (0,)
-    saves_result = True
+    saves_result = (0, 1)
 
     def forward(self, a, mode):
         self.mode = mode
@@ -1559,8 +2305,7 @@ def linalg_qr(A, mode="reduced", *, out=None):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
                            "'reduced' (default), 'r', or 'complete'")
     _check_matrix(A, "linalg.qr")
-    outs = execute(LinalgQrBackward0, (A,), (A._data,), (mode,))
-    return _RETURN_TYPES["linalg_qr"](*_keep_outputs(outs, (1,)))
+    return _RETURN_TYPES["linalg_qr"](*execute(LinalgQrBackward0, (A,), (A._data,), (mode,)))
 
 
 @export
@@ -1575,9 +2320,196 @@ def qr(input, some=True, *, out=None):
     return _RETURN_TYPES["qr"](Q, R)
 
 
+# --- Householder reflectors: geqrf, householder_product (orgqr), ormqr --------------------------
+
+def _reflect_arrays(a, tau, c, left, adjoint):
+    """Q C (C Q with left=False; Q^H for adjoint) for Q = H_1 ... H_k, H_i = I - tau_i v_i v_i^H,
+    v_i holding a 1 at row i and column i of `a` below it (LAPACK's geqrf storage)."""
+    k = tau.shape[-1]
+    c = xp.array(c, dtype=xp.result_type(a, c))
+    tau = xp.conj(tau) if adjoint else tau
+    # Q C applies H_k first; Q^H C applies H_1^H first; C Q applies H_1 first
+    order = range(k - 1, -1, -1) if left != adjoint else range(k)
+    for i in order:
+        v = a[..., i:, i].copy()
+        v[..., 0] = 1
+        t = tau[..., i, None, None]
+        if left:  # rows i: of C change
+            c[..., i:, :] -= (t * v[..., :, None]) * (xp.conj(v)[..., None, :] @ c[..., i:, :])
+        else:  # columns i: of C change
+            c[..., :, i:] -= (c[..., :, i:] @ v[..., :, None]) * (t * xp.conj(v)[..., None, :])
+    return c
+
+
+def _householder_backward(gQ, A, tau, cols):
+    """Gradients of (A, tau) for Q = H_1 ... H_k E with E the first `cols` columns of the
+    identity, from gQ. With R_i = (H_1 ... H_{i-1})^H gQ and S_i = H_{i+1} ... H_k E, H_i's
+    gradient is R_i S_i^H; it reaches tau_i as -v^H (R_i S_i^H) v and v_i as
+    -conj(tau_i) (R_i S_i^H) v_i - tau_i (S_i R_i^H) v_i."""
+    from ember._ops.creation import eye, zeros
+    from ember._ops.shape import cat
+    m, n = A.shape[-2:]
+    k = tau.shape[-1]
+    V = A.narrow(-1, 0, k).tril(-1) + eye(m, k, dtype=A.dtype)
+    vs = [V.narrow(-1, i, 1) for i in range(k)]
+    ts = [tau.narrow(-1, i, 1).unsqueeze(-1) for i in range(k)]
+    S = [None] * k
+    S[k - 1] = eye(m, cols, dtype=A.dtype)
+    for i in range(k - 1, 0, -1):
+        S[i - 1] = S[i] - (ts[i] * vs[i]) @ (vs[i].mH @ S[i])
+    R = gQ
+    gV, gtau = [], []
+    for i in range(k):
+        v, t = vs[i], ts[i]
+        sv, rv = S[i].mH @ v, R.mH @ v
+        gtau.append(-(rv.mH @ sv).squeeze(-1))
+        gV.append(-(t.conj() * (R @ sv) + t * (S[i] @ rv)))
+        R = R - v @ (t.conj() * (v.mH @ R))
+    gA = cat(gV, -1).tril(-1)
+    if n > k:
+        gA = cat([gA, zeros(gA.shape[:-1] + (n - k,), dtype=gA.dtype)], -1)
+    return gA, cat(gtau, -1)
+
+
+class LinalgHouseholderProductBackward0(Node):
+    saves = (0, 1)
+
+    def forward(self, a, tau):
+        m, n = a.shape[-2:]
+        eye = xp.broadcast_to(xp.eye(m, n, dtype=a.dtype), a.shape)
+        return _colmajor(_reflect_arrays(a, tau, eye, True, False))
+
+    def backward(self, grad):
+        A, tau = self.saved()
+        if not tau.shape[-1]:
+            return None, None
+        gA, gtau = _householder_backward(grad, A, tau, A.shape[-1])
+        return (gA if self.needs(0) else None), (gtau if self.needs(1) else None)
+
+
+def _check_reflectors(input, tau, fname, op):
+    nd = input._data.ndim
+    if tau._data.ndim != nd - 1:
+        raise RuntimeError(f"{fname}: Expected tau to have one dimension less than input, but "
+                           f"got tau.ndim equal to {tau._data.ndim} and input.ndim is equal to "
+                           f"{nd}")
+    if tau._data.shape[:-1] != input._data.shape[:-2]:
+        raise RuntimeError(f"{fname}: Expected batch dimensions of tau to be equal to "
+                           f"input.shape[:-2], but got {list(tau._data.shape[:-1])}")
+    if input.dtype.category < _dt.FLOAT or input.dtype in _LOW:
+        raise NotImplementedError(f"\"{op}_cpu\" not implemented for "
+                                  f"'{_type_name(input.dtype)}'")
+
+
+def linalg_householder_product(A, tau, *, out=None):
+    """The first n columns of H_1 ... H_k for A (m x n, m >= n) and tau (k <= n) as geqrf
+    returns them: H_i = I - tau_i v_i v_i^H, v_i a 1 at row i over column i of A below it.
+    With geqrf's output this is the Q of the QR decomposition."""
+    fname = "torch.linalg.householder_product"
+    if A._data.ndim < 2:
+        raise RuntimeError(f"{fname}: input must have at least 2 dimensions.")
+    m, n = A._data.shape[-2:]
+    if m < n:
+        raise RuntimeError(f"{fname}: input.shape[-2] must be greater than or equal to "
+                           "input.shape[-1]")
+    if tau._data.ndim and n < tau._data.shape[-1]:
+        raise RuntimeError(f"{fname}: input.shape[-1] must be greater than or equal to "
+                           "tau.shape[-1]")
+    _check_reflectors(A, tau, fname, "orgqr")
+    if tau.dtype is not A.dtype:
+        raise RuntimeError(f"{fname}: tau dtype {_type_name(tau.dtype)} does not match input "
+                           f"dtype {_type_name(A.dtype)}")
+    return _out(execute(LinalgHouseholderProductBackward0, (A, tau), (A._data, tau._data)), out)
+
+
+@export
+def orgqr(input, tau):
+    """The Q of geqrf's (a, tau): same as linalg.householder_product."""
+    return linalg_householder_product(input, tau)
+
+
+class GeqrfBackward0(Node):
+    def forward(self, a):
+        h, tau = xp.linalg.qr(a, mode="raw")  # LAPACK's geqrf; h is its transpose
+        return _colmajor(xp.swapaxes(h, -1, -2)), tau
+
+    def backward(self, grad_a, grad_tau):
+        raise NotImplementedError("the derivative for 'geqrf' is not implemented.")
+
+
+@export
+def geqrf(input, *, out=None):
+    """(a, tau): LAPACK's geqrf QR factorisation, R on and above the diagonal of a and the
+    Householder vectors below it (see linalg.householder_product). Not differentiable."""
+    if input._data.ndim < 2:
+        raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
+    if input.dtype.category < _dt.FLOAT or input.dtype in _LOW:
+        raise NotImplementedError(f"\"geqrf_cpu\" not implemented for "
+                                  f"'{_type_name(input.dtype)}'")
+    a, tau = execute(GeqrfBackward0, (input,), (input._data,))
+    return _RETURN_TYPES["geqrf"](a, tau)
+
+
+class OrmqrBackward0(Node):
+    saves = (0, 1, 2)
+
+    def forward(self, a, tau, c, left, transpose):
+        self.left, self.transpose = left, transpose
+        return _colmajor(_reflect_arrays(a, tau, c, left, transpose))
+
+    def backward(self, grad):
+        A, tau, C = self.saved()
+        left, transpose = self.left, self.transpose
+        gC = _ormqr(A, tau, grad, left, not transpose) if self.needs(2) else None
+        gA = gtau = None
+        if self.needs(0) or self.needs(1):
+            if left:
+                gQ = C @ grad.mH if transpose else grad @ C.mH
+            else:
+                gQ = grad.mH @ C if transpose else C.mH @ grad
+            gA, gtau = _householder_backward(gQ, A, tau, gQ.shape[-1])
+        return gA, gtau, gC
+
+
+def _ormqr(A, tau, C, left, transpose):
+    return execute(OrmqrBackward0, (A, tau, C), (A._data, tau._data, C._data), (left, transpose))
+
+
+@export
+def ormqr(input, tau, other, left=True, transpose=False, *, out=None):
+    """Q other (other Q with left=False; Q^H with transpose) for the Q = H_1 ... H_k that
+    geqrf's (input, tau) describe, without forming Q."""
+    fname = "torch.ormqr"
+    for name, t in (("input", input), ("other", other)):
+        if t._data.ndim < 2:
+            raise RuntimeError(f"{fname}: {name} must have at least 2 dimensions.")
+    nd = input._data.ndim
+    if other._data.ndim != nd:
+        raise RuntimeError(f"{fname}: Expected other to have the same number of dimensions as "
+                           f"input, but got other.ndim equal to {other._data.ndim} and "
+                           f"input.ndim is equal to {nd}")
+    if nd > 2 and other._data.shape[:-2] != input._data.shape[:-2]:
+        raise RuntimeError(f"{fname}: Expected batch dimensions of other to be equal to "
+                           f"input.shape[:-2], but got {list(other._data.shape[:-2])}")
+    m, n = input._data.shape[-2:]
+    side = -2 if left else -1
+    if other._data.shape[side] != m:
+        raise RuntimeError(f"{fname}: other.shape[{side}] must be equal to input.shape[-2]")
+    if tau._data.ndim and tau._data.shape[-1] != min(other._data.shape[side], n):
+        raise RuntimeError(f"{fname}: tau.shape[-1] must be equal to min(other.shape[{side}], "
+                           "input.shape[-1])")
+    for name, t in (("other", other), ("tau", tau)):
+        if t.dtype is not input.dtype:
+            raise RuntimeError(f"{fname}: Expected input and {name} to have the same dtype, but "
+                               f"input has dtype{_type_name(input.dtype)} and {name} has dtype "
+                               f"{_type_name(t.dtype)}")
+    _check_reflectors(input, tau, fname, "ormqr")
+    return _out(_ormqr(input, tau, other, left, transpose), out)
+
+
 class LinalgEighBackward0(Node):
     _materialize = False
-    saves_result = True
+    saves_result = (0, 1)
 
     def forward(self, a, uplo):
         w, v = _lapack(xp.linalg.eigh, a, _EIGH_FAILED, UPLO=uplo)
@@ -1606,8 +2538,8 @@ def linalg_eigh(A, UPLO="L", *, out=None):
     or upper triangle."""
     _check_uplo(UPLO)
     _check_matrix(A, "linalg.eigh", square=True)
-    outs = execute(LinalgEighBackward0, (A,), (A._data,), (UPLO,))
-    return _RETURN_TYPES["linalg_eigh"](*_keep_outputs(outs, (1,)))
+    return _RETURN_TYPES["linalg_eigh"](*execute(LinalgEighBackward0, (A,), (A._data,),
+                                                 (UPLO,)))
 
 
 def linalg_eigvalsh(A, UPLO="L", *, out=None):
@@ -1615,8 +2547,7 @@ def linalg_eigvalsh(A, UPLO="L", *, out=None):
     _check_uplo(UPLO)
     _check_matrix(A, "linalg.eigvalsh", square=True)
     if _needs_grad(A):
-        outs = execute(LinalgEighBackward0, (A,), (A._data,), (UPLO,))
-        return _out(_keep_outputs(outs, (1,))[0], out)
+        return _out(execute(LinalgEighBackward0, (A,), (A._data,), (UPLO,))[0], out)
     return _out(make(_lapack(xp.linalg.eigvalsh, A._data, _EIGH_FAILED, UPLO=UPLO)), out)
 
 
@@ -1630,7 +2561,7 @@ def _eig_arrays(a):
 
 class LinalgEigBackward0(Node):
     _materialize = False
-    saves_result = True
+    saves_result = (0, 1)
 
     def forward(self, a):
         return _eig_arrays(a)
@@ -1656,15 +2587,14 @@ def linalg_eig(A, *, out=None):
     """(eigenvalues, eigenvectors) of square matrices, always complex; each eigenvector has
     norm 1."""
     _check_matrix(A, "linalg.eig", square=True)
-    outs = execute(LinalgEigBackward0, (A,), (A._data,))
-    return _RETURN_TYPES["linalg_eig"](*_keep_outputs(outs, (1,)))
+    return _RETURN_TYPES["linalg_eig"](*execute(LinalgEigBackward0, (A,), (A._data,)))
 
 
 def linalg_eigvals(A, *, out=None):
     """The (complex) eigenvalues of square matrices."""
     _check_matrix(A, "linalg.eigvals", square=True)
     if _needs_grad(A):
-        return _out(_keep_outputs(execute(LinalgEigBackward0, (A,), (A._data,)), (1,))[0], out)
+        return _out(execute(LinalgEigBackward0, (A,), (A._data,))[0], out)
     a = A._data
     finite = xp.isfinite(a).all((-2, -1))
     if finite.all():
