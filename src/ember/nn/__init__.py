@@ -1,4 +1,5 @@
 """ember.nn: modules, parameters, functional API and initialisers, as torch.nn."""
-from ember.nn.parameter import Buffer, Parameter, UninitializedParameter  # noqa: F401
+from ember.nn.parameter import (Buffer, Parameter, UninitializedBuffer,  # noqa: F401
+                                UninitializedParameter)
 from ember.nn.modules import *  # noqa: F401,F403
-from ember.nn import functional, init  # noqa: F401,E402
+from ember.nn import functional, init, utils  # noqa: F401,E402
