@@ -1,1 +1,455 @@
-"""Autograd nodes for nn (pooling)."""
+"""Pooling nodes: max pooling with indices (`MaxPool2DWithIndicesBackward0`,
+`MaxPool3DWithIndicesBackward0`, `AdaptiveMaxPool2DBackward0`), average pooling
+(`AvgPool2DBackward0`, `AvgPool3DBackward0`, `AdaptiveAvgPool2DBackward0`,
+`AdaptiveAvgPool3DBackward0`) and `MaxUnpool2DBackward0`.
+
+Each node pools the last 2 or 3 dims of its input (any leading dims). Windows come from a
+stride-tricks view of the padded input (see ember._ops.conv), so no Python loop runs over
+pixels; max pools return flat spatial indices into the unpadded input, as torch does.
+"""
+import math
+
+from ember._backend import dtypes as _dt
+from ember._backend import xp
+from ember._ops._util import make
+from ember._ops.conv import col2im, pad_array, windows
+from ember._ops.engine import Node, execute
+from ember._ops.registry import export
+
+
+def pool_out_size(size, k, s, p, d, ceil_mode):
+    """torch's pooling output length: floor (or ceil) of the window count, where a ceil-mode
+    window must still start inside the input or its left padding."""
+    span = size + 2 * p - d * (k - 1) - 1
+    o = (-(-span // s) if ceil_mode else span // s) + 1
+    if ceil_mode and (o - 1) * s >= size + p:
+        o -= 1
+    return o
+
+
+def _flat_index(pos):
+    """Per-dim positions (broadcastable arrays) -> flat index into the spatial dims."""
+    flat = pos[0][0]
+    for p, size in pos[1:]:
+        flat = flat * size + p
+    return flat
+
+
+class _MaxWithIndices:
+    """Backward shared by the max pools: the gradient goes to the arg-max of each window."""
+
+    def backward(self, grad, _grad_indices=None):
+        nd = self.nd
+        lead = grad.shape[:grad.dim() - nd]
+        g = grad.reshape(lead + (math.prod(grad.shape[grad.dim() - nd:]),))
+        idx = make(self.indices.reshape(g.shape))
+        gi = g.new_zeros(lead + (math.prod(self.size),)).scatter_add(-1, idx, g)
+        return gi.reshape(lead + tuple(self.size))
+
+
+class MaxPool2DWithIndicesBackward0(_MaxWithIndices, Node):
+    """Max over (dilated) windows of the last nd dims, with the flat index of each max."""
+
+    nd = 2
+
+    def forward(self, x, ksize, stride, padding, dilation, ceil_mode):
+        nd = self.nd
+        size = x.shape[-nd:]
+        self.size = size
+        out = tuple(pool_out_size(size[i], ksize[i], stride[i], padding[i], dilation[i],
+                                  ceil_mode) for i in range(nd))
+        pads = []
+        for i in range(nd):
+            need = (out[i] - 1) * stride[i] + dilation[i] * (ksize[i] - 1) + 1
+            pads.append((padding[i], max(need - size[i] - padding[i], 0)))
+        low = xp.iinfo(x.dtype).min if x.dtype.kind in "iu" else -xp.inf
+        win = windows(pad_array(x, pads, low), ksize, stride, dilation, out)
+        flat = win.reshape(win.shape[:x.ndim] + (math.prod(ksize),))
+        k = xp.argmax(flat, axis=-1)
+        vals = xp.take_along_axis(flat, k[..., None], axis=-1)[..., 0]
+        # kernel offset -> position in the unpadded input, per dim
+        offs = xp.unravel_index(k, ksize)
+        pos = []
+        for i in range(nd):
+            shape = [1] * nd
+            shape[i] = out[i]
+            start = (xp.arange(out[i]) * stride[i] - padding[i]).reshape(shape)
+            pos.append((start + offs[i] * dilation[i], size[i]))
+        self.indices = _flat_index(pos).astype(xp.int64)
+        return vals, self.indices
+
+
+class MaxPool3DWithIndicesBackward0(MaxPool2DWithIndicesBackward0):
+    nd = 3
+
+
+def max_pool_with_indices(input, nd, ksize, stride, padding, dilation, ceil_mode):
+    """(values, indices) of nd-d max pooling over the last nd dims of `input`."""
+    cls = MaxPool2DWithIndicesBackward0 if nd == 2 else MaxPool3DWithIndicesBackward0
+    return execute(cls, (input,), (input._data,),
+                   (tuple(ksize), tuple(stride), tuple(padding), tuple(dilation),
+                    bool(ceil_mode)))
+
+
+class AdaptiveMaxPool2DBackward0(_MaxWithIndices, Node):
+    """Max over torch's adaptive windows [floor(i*S/O), ceil((i+1)*S/O)) of the last 2 dims."""
+
+    nd = 2
+
+    def forward(self, x, out):
+        nd = self.nd
+        size = x.shape[-nd:]
+        self.size = size
+        lead = x.ndim - nd
+        maps = [_adaptive_map(size[i], out[i]) for i in range(nd)]
+        # gather every window (the last index repeated to a common length) as (.., O, k) pairs
+        index = []
+        for i, m in enumerate(maps):
+            shape = [1] * (2 * nd)
+            shape[2 * i], shape[2 * i + 1] = m.shape
+            index.append(m.reshape(shape))
+        g = x[(Ellipsis,) + tuple(index)]
+        perm = (tuple(range(lead)) + tuple(lead + 2 * i for i in range(nd))
+                + tuple(lead + 2 * i + 1 for i in range(nd)))
+        g = g.transpose(perm)
+        ks = tuple(m.shape[1] for m in maps)
+        flat = g.reshape(g.shape[:lead + nd] + (math.prod(ks),))
+        k = xp.argmax(flat, axis=-1)
+        vals = xp.take_along_axis(flat, k[..., None], axis=-1)[..., 0]
+        offs = xp.unravel_index(k, ks)
+        pos = []
+        for i in range(nd):
+            shape = [1] * nd
+            shape[i] = out[i]
+            pos.append((maps[i][xp.arange(out[i]).reshape(shape), offs[i]], size[i]))
+        self.indices = _flat_index(pos).astype(xp.int64)
+        return vals, self.indices
+
+
+class AdaptiveMaxPool3DBackward0(AdaptiveMaxPool2DBackward0):
+    nd = 3
+
+
+def _adaptive_bounds(size, out):
+    i = xp.arange(out)
+    return (i * size) // out, -((-(i + 1) * size) // out)
+
+
+def _adaptive_map(size, out):
+    """(out, kmax) input positions of each adaptive window, the last repeated as filler."""
+    start, end = _adaptive_bounds(size, out)
+    kmax = int((end - start).max()) if out else 1
+    idx = start[:, None] + xp.arange(kmax)[None, :]
+    return xp.minimum(idx, (end - 1)[:, None]).astype(xp.int64)
+
+
+def adaptive_max_pool(input, nd, out):
+    """(values, indices) of adaptive max pooling over the last nd (2 or 3) dims."""
+    cls = AdaptiveMaxPool2DBackward0 if nd == 2 else AdaptiveMaxPool3DBackward0
+    return execute(cls, (input,), (input._data,), (tuple(out),))
+
+
+# --- average pooling -----------------------------------------------------------------------
+
+class AvgPool2DBackward0(Node):
+    """Mean over windows of the last nd dims (zero padding; torch's divisor rules)."""
+
+    nd = 2
+
+    def forward(self, x, ksize, stride, padding, ceil_mode, count_include_pad, divisor):
+        nd = self.nd
+        size = x.shape[-nd:]
+        out = tuple(pool_out_size(size[i], ksize[i], stride[i], padding[i], 1, ceil_mode)
+                    for i in range(nd))
+        pads = []
+        counts = []
+        for i in range(nd):
+            need = (out[i] - 1) * stride[i] + ksize[i]
+            pads.append((padding[i], max(need - size[i] - padding[i], 0)))
+            start = xp.arange(out[i]) * stride[i] - padding[i]
+            end = xp.minimum(start + ksize[i], size[i] + padding[i])
+            if not count_include_pad:
+                start, end = xp.maximum(start, 0), xp.minimum(end, size[i])
+            shape = [1] * nd
+            shape[i] = out[i]
+            counts.append((end - start).reshape(shape))
+        ddt = x.dtype if x.dtype.kind == "f" and x.dtype.itemsize > 2 else xp.float32
+        if divisor:
+            div = xp.asarray(float(divisor), dtype=ddt)
+        else:
+            div = counts[0]
+            for c in counts[1:]:
+                div = div * c
+            div = div.astype(ddt)
+        self.geom = (size, ksize, stride, tuple(pads), out)
+        self.div = div
+        win = windows(pad_array(x, pads), ksize, stride, (1,) * nd, out)
+        axes = tuple(range(x.ndim, x.ndim + nd))
+        if x.dtype.kind in "iu":  # integer pooling divides like C++ (towards zero)
+            return xp.trunc(win.sum(axis=axes) / div).astype(x.dtype)
+        if x.dtype.itemsize == 2:  # half types accumulate in float32
+            return (win.sum(axis=axes, dtype=xp.float32) / div).astype(x.dtype)
+        return win.sum(axis=axes) / div
+
+    def backward(self, grad):
+        size, ksize, stride, pads, out = self.geom
+        nd = self.nd
+        lead = grad.shape[:grad.dim() - nd]
+        b = math.prod(lead)
+        g = (grad / make(self.div).to(grad.dtype)).reshape(b, 1, math.prod(out))
+        cols = g.expand(b, math.prod(ksize), g.shape[-1])
+        gi = col2im(cols, size, ksize, stride, pads, (1,) * nd, out)
+        return gi.reshape(lead + tuple(size))
+
+
+class AvgPool3DBackward0(AvgPool2DBackward0):
+    nd = 3
+
+
+def avg_pool(input, nd, ksize, stride, padding, ceil_mode, count_include_pad, divisor):
+    """nd-d (2 or 3) average pooling over the last nd dims of `input`."""
+    cls = AvgPool2DBackward0 if nd == 2 else AvgPool3DBackward0
+    return execute(cls, (input,), (input._data,),
+                   (tuple(ksize), tuple(stride), tuple(padding), bool(ceil_mode),
+                    bool(count_include_pad), divisor))
+
+
+class AdaptiveAvgPool2DBackward0(Node):
+    """Mean over torch's adaptive windows, applied as one averaging matrix per dim."""
+
+    nd = 2
+
+    def forward(self, x, out):
+        nd = self.nd
+        dt = x.dtype
+        if dt.itemsize == 2:  # half types accumulate in float32
+            x = x.astype(xp.float32)
+        mats = []
+        for i in range(nd):
+            size = x.shape[x.ndim - nd + i]
+            start, end = _adaptive_bounds(size, out[i])
+            pos = xp.arange(size)
+            m = ((pos[None, :] >= start[:, None]) & (pos[None, :] < end[:, None]))
+            mats.append((m / (end - start)[:, None]).astype(x.dtype))
+        self.mats = [m.astype(dt) for m in mats]
+        for i, m in enumerate(mats):
+            ax = x.ndim - nd + i
+            x = xp.moveaxis(xp.moveaxis(x, ax, -1) @ m.T, -1, ax)
+        return xp.ascontiguousarray(x).astype(dt, copy=False)
+
+    def backward(self, grad):
+        nd = self.nd
+        for i, m in enumerate(self.mats):
+            ax = grad.dim() - nd + i
+            grad = (grad.movedim(ax, -1) @ make(m)).movedim(-1, ax)
+        return grad.contiguous()
+
+
+class AdaptiveAvgPool3DBackward0(AdaptiveAvgPool2DBackward0):
+    nd = 3
+
+
+def adaptive_avg_pool(input, nd, out):
+    """Adaptive average pooling over the last nd (2 or 3) dims of `input`."""
+    cls = AdaptiveAvgPool2DBackward0 if nd == 2 else AdaptiveAvgPool3DBackward0
+    return execute(cls, (input,), (input._data,), (tuple(out),))
+
+
+class MaxUnpool2DBackward0(Node):
+    """Partial inverse of max pooling: values scattered to their flat indices in a zero
+    image of spatial size `size` (the last nd dims)."""
+
+    nd = 2
+
+    def forward(self, x, indices, size):
+        lead = x.shape[:x.ndim - self.nd]
+        flat_idx = indices.reshape(lead + (math.prod(x.shape[x.ndim - self.nd:]),))
+        n = math.prod(size)
+        if flat_idx.size and (flat_idx.min() < 0 or flat_idx.max() >= n):
+            bad = flat_idx[(flat_idx < 0) | (flat_idx >= n)][0]
+            raise RuntimeError(f"Found an invalid max index: {int(bad)} (output volumes are of "
+                               f"size {'x'.join(str(i) for i in size)}")
+        out = xp.zeros(lead + (n,), dtype=x.dtype)
+        xp.put_along_axis(out, flat_idx, x.reshape(flat_idx.shape), axis=-1)
+        self.indices = flat_idx
+        self.in_shape = x.shape
+        return out.reshape(lead + tuple(size))
+
+    def backward(self, grad, *_):
+        lead = self.indices.shape[:-1]
+        g = grad.reshape(lead + (math.prod(grad.shape[len(lead):]),))
+        g = g.gather(-1, make(self.indices))
+        return g.reshape(self.in_shape), None
+
+
+class MaxUnpool3DBackward0(MaxUnpool2DBackward0):
+    nd = 3
+
+
+def max_unpool(input, indices, size):
+    """Scatter `input` into zeros of spatial `size` (2 or 3 dims) at flat `indices`."""
+    if indices.dtype.name != "int64":
+        raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype}")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
+                           f"({list(input.shape)}) but got indices tensor with shape: "
+                           f"{list(indices.shape)}")
+    cls = MaxUnpool2DBackward0 if len(size) == 2 else MaxUnpool3DBackward0
+    return execute(cls, (input, indices), (input._data, indices._data), (tuple(size),))
+
+
+# --- top-level torch functions -------------------------------------------------------------
+
+def _one(v):
+    return (v,) if isinstance(v, int) else tuple(v)[:1]
+
+
+@export(method=False)
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False):
+    """1-d max pooling over the last dim returning (values, int64 indices of each max)."""
+    k = _one(kernel_size)
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
+        _one(stride)
+    p, d = _one(padding), _one(dilation)
+    _check_pool(input, 1, k, s, p, d, "max_pool1d")
+    x = input.unsqueeze(-2)
+    v, i = max_pool_with_indices(x, 2, (1,) + k, (1,) + s, (0,) + p, (1,) + d, ceil_mode)
+    return v.squeeze(-2), i.squeeze(-2)
+
+
+@export(method=False)
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """1-d max pooling over the last dim of (N, C, L) or (C, L) `input`."""
+    out = max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return out if return_indices else out[0]
+
+
+def _ntuple(v, nd):
+    if isinstance(v, int):
+        return (v,) * nd
+    v = tuple(int(i) for i in v)
+    return v * nd if len(v) == 1 else v
+
+
+def _check_pool(input, nd, k, s, p, d, name):
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{name}: Expected {nd + 1}D or {nd + 2}D (batch mode) tensor for "
+                           f"input, but got: {list(input.shape)}")
+    for v, what in ((k, "kernel_size"), (s, "stride"), (p, "padding"), (d, "dilation")):
+        if len(v) != nd:
+            raise RuntimeError(f"{name}: {what} must either be a single int, or a tuple of "
+                               f"{nd} ints")
+    if any(i <= 0 for i in k):
+        raise RuntimeError(f"{name}: kernel_size must be greater than zero")
+    if any(i <= 0 for i in s):
+        raise RuntimeError(f"{name}: stride must be greater than zero")
+    if any(i <= 0 for i in d):
+        raise RuntimeError(f"{name}: dilation must be greater than zero")
+    for i in range(nd):
+        if p[i] < 0 or p[i] > (d[i] * (k[i] - 1) + 1) // 2:
+            raise RuntimeError(f"{name}: pad should be at most half of effective kernel size,"
+                               f" but got pad={p[i]}, kernel_size={k[i]} and dilation={d[i]}")
+    for i in range(nd):
+        size = input.shape[input.dim() - nd + i]
+        span = size + 2 * p[i] - d[i] * (k[i] - 1) - 1
+        if span < 0 or size == 0:
+            raise RuntimeError(f"{name}: Given input size: {list(input.shape)}. Calculated "
+                               "output size is too small")
+
+
+def max_pool_nd(input, nd, kernel_size, stride, padding, dilation, ceil_mode, name):
+    """(values, indices) of 2-d/3-d max pooling with torch's argument handling."""
+    k = _ntuple(kernel_size, nd)
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
+        _ntuple(stride, nd)
+    p, d = _ntuple(padding, nd), _ntuple(dilation, nd)
+    _check_pool(input, nd, k, s, p, d, name)
+    return max_pool_with_indices(input, nd, k, s, p, d, ceil_mode)
+
+
+@export(method=False)
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """2-d max pooling over the last two dims (torch.max_pool2d: values only)."""
+    return max_pool_nd(input, 2, kernel_size, stride, padding, dilation, ceil_mode,
+                       "max_pool2d")[0]
+
+
+@export(method=False)
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """3-d max pooling over the last three dims (torch.max_pool3d: values only)."""
+    return max_pool_nd(input, 3, kernel_size, stride, padding, dilation, ceil_mode,
+                       "max_pool3d")[0]
+
+
+def avg_pool_nd(input, nd, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                divisor_override, name):
+    """2-d/3-d average pooling with torch's argument checks."""
+    k = _ntuple(kernel_size, nd)
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
+        _ntuple(stride, nd)
+    p = _ntuple(padding, nd)
+    _check_pool(input, nd, k, s, p, (1,) * nd, name)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    return avg_pool(input, nd, k, s, p, ceil_mode, count_include_pad, divisor_override)
+
+
+@export(method=False)
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """1-d average pooling over the last dim of (N, C, L) or (C, L) `input`."""
+    k = _one(kernel_size)
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
+        _one(stride)
+    p = _one(padding)
+    _check_pool(input, 1, k, s, p, (1,), "avg_pool1d")
+    out = avg_pool(input.unsqueeze(-2), 2, (1,) + k, (1,) + s, (0,) + p, ceil_mode,
+                   count_include_pad, None)
+    return out.squeeze(-2)
+
+
+def _adaptive_out(output_size, input, nd):
+    if isinstance(output_size, int):
+        out = (output_size,) * nd
+    else:
+        out = tuple(output_size)
+        if len(out) != nd:
+            raise ValueError(f"adaptive pool: output_size must be {nd}")
+    size = input.shape[input.dim() - nd:]
+    return tuple(size[i] if o is None else int(o) for i, o in enumerate(out))
+
+
+def _check_adaptive(input, nd, name):
+    if input.dtype.category < _dt.FLOAT:
+        from ember._ops.elementwise import _scalar_type_name
+        raise NotImplementedError(f'"{name.split("(")[0]}" not implemented for '
+                                  f"'{_scalar_type_name(input.dtype)}'")
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got "
+                           f"{list(input.shape)}")
+    # torch's average pools check only the pooled dims, its max pools every non-batch dim
+    first = input.dim() - nd if "avg" in name else 1
+    for i in range(first, input.dim()):
+        if input.shape[i] == 0:
+            raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {list(input.shape)} with "
+                               f"dimension {i} being empty")
+
+
+@export(method=False)
+def adaptive_avg_pool1d(input, output_size):
+    """Adaptive average pooling of the last dim to length `output_size`."""
+    _check_adaptive(input, 1, "adaptive_avg_pool1d")
+    o = _adaptive_out(output_size, input, 1)
+    return adaptive_avg_pool(input.unsqueeze(-2), 2, (1,) + o).squeeze(-2)
+
+
+@export(method=False)
+def adaptive_max_pool1d(input, output_size):
+    """Adaptive max pooling of the last dim: (values, indices)."""
+    _check_adaptive(input, 1, "adaptive_max_pool1d")
+    o = _adaptive_out(output_size, input, 1)
+    v, i = adaptive_max_pool(input.unsqueeze(-2), 2, (1,) + o)
+    return v.squeeze(-2), i.squeeze(-2)

@@ -1,1 +1,193 @@
-__all__ = []
+"""Pooling (torch.nn.functional.*pool*): max / average / power-average pooling, adaptive
+pooling and max unpooling. The kernels are ops-layer nodes (ember._ops.pooling); 1-d forms
+run the 2-d node on an unsqueezed input, as torch does."""
+import ember
+from ember._ops import pooling as _P
+from ember._ops.pooling import adaptive_avg_pool1d, avg_pool1d
+
+__all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
+           "max_pool2d_with_indices", "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d",
+           "avg_pool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d", "adaptive_avg_pool1d",
+           "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
+           "adaptive_max_pool2d", "adaptive_max_pool3d", "adaptive_max_pool1d_with_indices",
+           "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d_with_indices",
+           "max_unpool1d", "max_unpool2d", "max_unpool3d"]
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=True):
+    """1-d max pooling returning (values, indices)."""
+    return _P.max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=True):
+    """2-d max pooling returning (values, flat H*W indices of each max)."""
+    return _P.max_pool_nd(input, 2, kernel_size, stride, padding, dilation, ceil_mode,
+                          "max_pool2d")
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=True):
+    """3-d max pooling returning (values, flat D*H*W indices of each max)."""
+    return _P.max_pool_nd(input, 3, kernel_size, stride, padding, dilation, ceil_mode,
+                          "max_pool3d")
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """1-d max pooling over the last dim of (N, C, L) or (C, L) input; windows of
+    `kernel_size` every `stride` (default: kernel_size), -inf padding, optional dilation and
+    ceil_mode; with return_indices also the position of each max."""
+    out = max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return out if return_indices else out[0]
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """2-d max pooling over the last two dims of (N, C, H, W) or (C, H, W) input."""
+    out = max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return out if return_indices else out[0]
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """3-d max pooling over the last three dims of (N, C, D, H, W) or unbatched input."""
+    out = max_pool3d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return out if return_indices else out[0]
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """2-d average pooling: window means over the last two dims (zero padding counted when
+    count_include_pad; divisor_override replaces the window size)."""
+    return _P.avg_pool_nd(input, 2, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                          divisor_override, "avg_pool2d")
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """3-d average pooling over the last three dims."""
+    return _P.avg_pool_nd(input, 3, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                          divisor_override, "avg_pool3d")
+
+
+def _lp_finish(out, norm_type, ksize):
+    return (ember.sign(out) * ember.relu(ember.abs(out))).mul(ksize).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over the last dim: (sum over window of x^p)^(1/p)."""
+    out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp_finish(out, norm_type, kernel_size)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over the last two dims: (sum over window of x^p)^(1/p)."""
+    kh, kw = _P._ntuple(kernel_size, 2)
+    out = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp_finish(out, norm_type, kh * kw)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over the last three dims."""
+    kd, kh, kw = _P._ntuple(kernel_size, 3)
+    out = avg_pool3d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp_finish(out, norm_type, kd * kh * kw)
+
+
+def _adaptive_avg(input, output_size, nd, name):
+    _P._check_adaptive(input, nd, name)
+    out = _P._adaptive_out(output_size, input, nd)
+    if all(o == 1 for o in out):  # torch takes a plain mean here
+        return input.mean(tuple(range(-nd, 0)), keepdim=True)
+    return _P.adaptive_avg_pool(input, nd, out)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average pooling to a fixed output size (H_out, W_out): output cell i averages input
+    rows floor(i*H/H_out) to ceil((i+1)*H/H_out) - 1 (likewise for columns); None keeps a
+    dim's size."""
+    return _adaptive_avg(input, output_size, 2, "adaptive_avg_pool2d")
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """Adaptive average pooling of the last three dims to `output_size`."""
+    return _adaptive_avg(input, output_size, 3, "adaptive_avg_pool3d")
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
+    """Adaptive 1-d max pooling returning (values, indices)."""
+    return _P.adaptive_max_pool1d(input, output_size)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
+    """Adaptive 2-d max pooling returning (values, flat indices)."""
+    _P._check_adaptive(input, 2, "adaptive_max_pool2d")
+    return _P.adaptive_max_pool(input, 2, _P._adaptive_out(output_size, input, 2))
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=True):
+    """Adaptive 3-d max pooling returning (values, flat indices)."""
+    _P._check_adaptive(input, 3, "adaptive_max_pool3d")
+    return _P.adaptive_max_pool(input, 3, _P._adaptive_out(output_size, input, 3))
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max pooling of the last dim to a fixed length (adaptive windows)."""
+    out = adaptive_max_pool1d_with_indices(input, output_size)
+    return out if return_indices else out[0]
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling of the last two dims to a fixed size (adaptive windows)."""
+    out = adaptive_max_pool2d_with_indices(input, output_size)
+    return out if return_indices else out[0]
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Max pooling of the last three dims to a fixed size (adaptive windows)."""
+    out = adaptive_max_pool3d_with_indices(input, output_size)
+    return out if return_indices else out[0]
+
+
+def _unpool_size(input, nd, kernel_size, stride, padding, output_size):
+    k = _P._ntuple(kernel_size, nd)
+    s = k if stride is None else _P._ntuple(stride, nd)
+    p = _P._ntuple(padding, nd)
+    size = input.shape[input.dim() - nd:]
+    default = tuple((size[i] - 1) * s[i] - 2 * p[i] + k[i] for i in range(nd))
+    if output_size is None:
+        return default
+    out = tuple(int(v) for v in output_size)
+    if len(out) == nd + 2 or (len(out) == nd + 1 and input.dim() == nd + 1):
+        out = out[-nd:]
+    if len(out) != nd:
+        raise ValueError(f"output_size should be a sequence containing {nd} or {nd + 2} "
+                         f"elements, but it has a length of '{len(out)}'")
+    for i in range(nd):
+        lo, hi = default[i] - s[i], default[i] + s[i]
+        if not lo < out[i] < hi:
+            raise ValueError(f'invalid output_size "{list(out)}" (dim {i} must be between '
+                             f'{lo} and {hi})')
+    return out
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Partial inverse of max_pool2d: each value goes back to the flat position `indices`
+    recorded by the pooling, every other output element is zero."""
+    size = _unpool_size(input, 2, kernel_size, stride, padding, output_size)
+    return _P.max_unpool(input, indices, size)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Partial inverse of max_pool1d (through the 2-d unpooling, as torch does)."""
+    size = _unpool_size(input, 1, kernel_size, stride, padding, output_size)
+    out = _P.max_unpool(input.unsqueeze(-1), indices.unsqueeze(-1), size + (1,))
+    return out.squeeze(-1)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Partial inverse of max_pool3d: values back to their flat D*H*W positions."""
+    size = _unpool_size(input, 3, kernel_size, stride, padding, output_size)
+    return _P.max_unpool(input, indices, size)
