@@ -179,16 +179,43 @@ def _out(result, out):
         _cast_error(result.dtype, out.dtype)
     if out._data.shape != result._data.shape:
         out._data = xp.empty(result._data.shape, out.dtype.np)
-    out._data[...] = result._data
+    _write(out, result._data)
     out._bump_version()
     return out
 
 
 def check_inplace(self):
-    """RuntimeError for an in-place op on a leaf that requires grad while grad mode is on."""
+    """RuntimeError, as torch's, for an in-place op that may not write into `self`: an
+    inference tensor outside inference_mode, or (grad mode on) a leaf that requires grad or a
+    view made in no_grad/inference mode of a base that does."""
+    if self._meta is not None and "inference" in self._meta and not GRAD.inference:
+        raise RuntimeError(
+            "Inplace update to inference tensor outside InferenceMode is not allowed.You can "
+            "make a clone to get a normal tensor before doing inplace update.See "
+            "https://github.com/pytorch/rfcs/pull/17 for more details.")
     if self._requires_grad and self.grad_fn is None and GRAD.enabled:
+        if self._base is not None and self._meta is not None and "creation" in self._meta:
+            from ember._ops.shape import view_inplace_error
+            raise view_inplace_error(self)
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
+
+
+def _overlap_error():
+    return RuntimeError("unsupported operation: more than one element of the written-to "
+                        "tensor refers to a single memory location. Please clone() the tensor "
+                        "before performing the operation.")
+
+
+def _write(self, data):
+    """self's elements = data (same shape); torch's error when self's memory is read-only
+    (an expanded tensor, whose elements share memory)."""
+    try:
+        self._data[...] = data
+    except ValueError:
+        if self._data.flags.writeable:
+            raise
+        raise _overlap_error() from None
 
 
 def _recording(self, other):
@@ -220,14 +247,16 @@ def inplace_from(self, result):
         from ember._ops.shape import rebase_view
         rebase_view(self, result)
     else:
-        self._data[...] = result._data
+        _write(self, result._data)
         if node is not None:
             self.grad_fn = node
             self._requires_grad = True
             self._output_nr = 0
-            if self._meta and "views" in self._meta:  # views of self now see the new history
-                from ember._ops.shape import refresh_views
-                refresh_views(self)
+            if self._meta is not None:
+                engine.move_retains_grad(self)
+                if "views" in self._meta:  # views of self now see the new history
+                    from ember._ops.shape import refresh_views
+                    refresh_views(self)
     self._bump_version()
     return self
 
@@ -243,6 +272,8 @@ def _inplace_binary(ufunc, op, self, other, *args):
     try:
         ufunc(xa, xb, out=self._data, casting="unsafe")
     except ValueError:
+        if not self._data.flags.writeable:
+            raise _overlap_error() from None
         shape = broadcast_shapes(self._data.shape, getattr(xb, "shape", ()))
         raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
                            f"shape {list(shape)}") from None
@@ -1103,12 +1134,16 @@ def _sgn_backward(g, x, r):
 
 
 def _sigmoid(a):
-    if a.dtype.kind == "c":
-        return 1 / (1 + xp.exp(-a))
-    # split by sign so exp never overflows for large |a|
-    e = xp.exp(-xp.absolute(a))
+    # 1 / (1 + exp(-a)), as torch's CPU kernel computes it (so it also underflows to 0 where
+    # torch's does); exp overflowing to inf for very negative a gives exactly 0
+    if a.dtype.itemsize == 2:  # half types: compute in float32 and round once, as torch
+        return _sigmoid(a.astype(xp.float32)).astype(a.dtype)
     one = _typed(1, a)
-    return xp.where(a >= 0, one / (one + e), e / (one + e)).astype(a.dtype, copy=False)
+    e = xp.exp(-a)
+    if e.__class__ is not ndarray:
+        return one / (one + e)
+    e += one
+    return xp.divide(one, e, out=e)
 
 
 # --- error function: W. J. Cody's rational Chebyshev approximations ----------------------------
@@ -2288,6 +2323,8 @@ def _copy_shape_error(self, src):
         shape = broadcast_shapes(self._data.shape, src._data.shape)
     except RuntimeError:
         raise
+    if shape == self._data.shape and not self._data.flags.writeable:
+        raise _overlap_error()
     raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
                        f"shape {list(shape)}")
 
@@ -2356,6 +2393,8 @@ def fill_(self, value):
             return inplace_from(self, execute(FillBackward3, (self, value),
                                               (self._data, value._data)))
         value = value.item()
+    if not self._data.flags.writeable:
+        return _on_shared_memory(self, fill_, value)
     if GRAD.enabled and self._requires_grad:
         return inplace_from(self, execute(FillBackward2, (self,), (self._data,), (value,)))
     self._data.fill(value.real if isinstance(value, builtins.complex) and
@@ -2368,11 +2407,28 @@ def fill_(self, value):
 def zero_(self):
     """Fill self with zeros."""
     check_inplace(self)
+    if not self._data.flags.writeable:
+        return _on_shared_memory(self, zero_)
     if GRAD.enabled and self._requires_grad:
         return inplace_from(self, execute(ZeroBackward0, (self,), (self._data,)))
     self._data.fill(0)
     self._bump_version()
     return self
+
+
+def _on_shared_memory(self, op, *args):
+    """fill_/zero_ on an expanded tensor (read-only memory, elements sharing it): torch
+    allows these, as every element gets the same value; run `op` on a writable alias."""
+    from ember._ops.shape import _elem_strides, _strided
+    data = self._data
+    alias = _strided(data, data.shape, _elem_strides(data))
+    if not alias.flags.writeable:  # memory that is itself read-only
+        raise _overlap_error()
+    self._data = alias
+    try:
+        return op(self, *args)
+    finally:
+        self._data = data
 
 
 # Tensor methods that are plain aliases of the above
