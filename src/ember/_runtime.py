@@ -111,13 +111,43 @@ _interop = [1]
 _flags = {"matmul_precision": "highest", "deterministic": False, "warn_only": False}
 
 
+def _blas_thread_setters():
+    """The `set_num_threads` entry points of the OpenBLAS libraries loaded in this process
+    (NumPy's bundled one), found through /proc/self/maps; empty where that is unavailable."""
+    import ctypes
+    import re
+    try:
+        with open("/proc/self/maps") as f:
+            paths = sorted(set(re.findall(r"(/\S*openblas\S*\.so\S*)", f.read())))
+    except OSError:
+        return []
+    setters = []
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+                     "openblas_set_num_threads64_", "openblas_set_num_threads"):
+            fn = getattr(lib, name, None)
+            if fn is not None:
+                fn.argtypes = [ctypes.c_int]
+                fn.restype = None
+                setters.append(fn)
+                break
+    return setters
+
+
 def set_num_threads(n):
-    """Set the number of threads for intra-op work (recorded; NumPy's BLAS decides)."""
+    """Set the number of threads used for intra-op work: ember's BLAS (NumPy's OpenBLAS) runs
+    matrix products on that many threads."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
         raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
     if n <= 0:
         raise RuntimeError("set_num_threads expects a positive integer")
     _threads[0] = int(n)
+    for setter in _blas_thread_setters():
+        setter(int(n))
 
 
 def get_num_threads():
