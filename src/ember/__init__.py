@@ -65,6 +65,8 @@ from ember._runtime import (accelerator, backends, cuda, get_num_threads,  # noq
                             are_deterministic_algorithms_enabled,
                             is_deterministic_algorithms_warn_only_enabled, version)
 from ember import linalg, random, special, utils, return_types, types  # noqa: E402,F401
+from ember import serialization  # noqa: E402
+from ember.serialization import load, save  # noqa: E402,F401
 
 autograd.Variable = Tensor
 
