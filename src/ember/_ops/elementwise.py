@@ -2147,6 +2147,9 @@ fmin = _minmax(FminBackward0, "fmin", "Elementwise minimum ignoring NaN (NaN onl
 
 def _lerp_arrays(a, b, w):
     # torch's two-sided formula: exact at both ends (w = 0 gives a, w = 1 gives b)
+    if xp.ndim(w) == 0:
+        # a scalar weight picks its side once (optimizers call this on every step)
+        return a + w * (b - a) if xp.absolute(w) < 0.5 else b - (b - a) * (1 - w)
     small = xp.absolute(w) < 0.5
     return xp.where(small, a + w * (b - a), b - (b - a) * (1 - w))
 

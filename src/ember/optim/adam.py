@@ -1,0 +1,146 @@
+"""Adam, as torch.optim.Adam (AdamW is Adam with decoupled weight decay)."""
+import ember
+
+from .optimizer import (Optimizer, _check_lr, _new_step, _scalar,
+                        _use_grad_for_differentiable, _value)
+
+__all__ = ["Adam"]
+
+
+def _check_adam_args(lr, betas, eps, weight_decay):
+    _check_lr(lr)
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= _value(betas[0]) < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= _value(betas[1]) < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+class Adam(Optimizer):
+    r"""Adam (torch.optim.Adam): moment estimates of the gradient and of its square.
+
+    For parameter :math:`\theta`, gradient :math:`g_t`, step :math:`t = 1, 2, \dots`:
+
+    .. math::
+        g &\leftarrow -g_t \text{ if maximize else } g_t \\
+        \theta &\leftarrow \theta (1 - \gamma\lambda) \quad\text{(decoupled weight decay)},
+            \text{ or } g \leftarrow g + \lambda\theta \quad\text{(L2)} \\
+        m_t &= m_{t-1} + (1 - \beta_1)(g - m_{t-1}) \\
+        v_t &= \beta_2 v_{t-1} + (1 - \beta_2) g^2 \\
+        \hat v_t &= \max(\hat v_{t-1}, v_t) \text{ with amsgrad, else } v_t \\
+        \theta &\leftarrow \theta - \frac{\gamma}{1 - \beta_1^t}
+            \cdot \frac{m_t}{\sqrt{\hat v_t} / \sqrt{1 - \beta_2^t} + \epsilon}
+
+    State per parameter: ``step``, ``exp_avg`` (:math:`m`), ``exp_avg_sq`` (:math:`v`) and
+    with amsgrad ``max_exp_avg_sq`` (:math:`\hat v`).
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 amsgrad=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False, fused=None, decoupled_weight_decay=False):
+        _check_adam_args(lr, betas, eps, weight_decay)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                        amsgrad=amsgrad, maximize=maximize, foreach=foreach,
+                        capturable=capturable, differentiable=differentiable, fused=fused,
+                        decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("amsgrad", False)
+            group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("capturable", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("fused", None)
+            group.setdefault("decoupled_weight_decay", False)
+            for p in group["params"]:
+                st = self.state.get(p, {})
+                if st and not isinstance(st.get("step"), ember.Tensor) and "step" in st:
+                    st["step"] = ember.tensor(float(st["step"]),
+                                              dtype=ember.get_default_dtype())
+
+    @_use_grad_for_differentiable
+    def step(self, closure=None):
+        """Perform one Adam step; ``closure`` re-evaluates the model and returns the loss."""
+        loss = None
+        if closure is not None:
+            with ember.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            beta1, beta2 = (_scalar(b) for b in group["betas"])
+            lr = _scalar(group["lr"])
+            wd = group["weight_decay"]
+            eps = group["eps"]
+            amsgrad = group["amsgrad"]
+            maximize = group["maximize"]
+            decoupled = group["decoupled_weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if p.grad.is_sparse:
+                    raise RuntimeError("Adam does not support sparse gradients, please "
+                                       "consider SparseAdam instead")
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = _new_step()
+                    state["exp_avg"] = ember.zeros_like(p)
+                    state["exp_avg_sq"] = ember.zeros_like(p)
+                    if amsgrad:
+                        state["max_exp_avg_sq"] = ember.zeros_like(p)
+                grad = -p.grad if maximize else p.grad
+                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+                step_t = state["step"]
+                step_t += 1
+                if wd != 0:
+                    if decoupled:
+                        p.mul_(1 - lr * wd)
+                    else:
+                        grad = grad.add(p, alpha=wd)
+                param = p
+                if p.is_complex():
+                    grad = ember.view_as_real(grad)
+                    exp_avg = ember.view_as_real(exp_avg)
+                    exp_avg_sq = ember.view_as_real(exp_avg_sq)
+                    param = ember.view_as_real(p)
+                # a tensor beta1 becomes a lerp weight, which must have the parameter's dtype
+                b1 = beta1.to(dtype=param.dtype) if isinstance(beta1, ember.Tensor) else beta1
+                exp_avg.lerp_(grad, 1 - b1)
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=_value(1 - beta2))
+                if group["differentiable"] or group["capturable"]:
+                    # torch's tensor-step branch: bias corrections computed on the 0-d step
+                    # tensor (in its dtype), no Python scalars, so gradients can flow
+                    bias_correction1 = 1 - beta1 ** step_t
+                    bias_correction2_sqrt = (1 - beta2 ** step_t).sqrt()
+                    step_size_neg = (lr / bias_correction1).neg()
+                    if amsgrad:
+                        max_sq = state["max_exp_avg_sq"]
+                        if p.is_complex():
+                            max_sq = ember.view_as_real(max_sq)
+                        max_sq.copy_(ember.maximum(max_sq.clone(), exp_avg_sq))
+                        second = max_sq
+                    else:
+                        second = exp_avg_sq
+                    denom = (second.sqrt() / (bias_correction2_sqrt * step_size_neg)).add_(
+                        eps / step_size_neg)
+                    param.addcdiv_(exp_avg.clone(), denom)
+                    continue
+                step = _value(step_t)
+                bias_correction1 = 1 - beta1 ** step
+                bias_correction2 = 1 - beta2 ** step
+                step_size = _value(lr / bias_correction1)
+                bias_correction2_sqrt = bias_correction2 ** 0.5
+                if amsgrad:
+                    max_sq = state["max_exp_avg_sq"]
+                    if p.is_complex():
+                        max_sq = ember.view_as_real(max_sq)
+                    ember.maximum(max_sq, exp_avg_sq, out=max_sq)
+                    denom = (max_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+                else:
+                    denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+                param.addcdiv_(exp_avg, denom, value=-step_size)
+        return loss
