@@ -418,7 +418,8 @@ LOSS_MODULES = [
 ]
 
 
-@pytest.mark.parametrize("name,kwargs,inputs", LOSS_MODULES, ids=lambda c: str(c)[:30])
+@pytest.mark.parametrize("name,kwargs,inputs", LOSS_MODULES,
+                         ids=[f"{case[0]}-{i}" for i, case in enumerate(LOSS_MODULES)])
 def test_loss_modules_match_torch(name, kwargs, inputs):
     tkw = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
     ekw = {k: ember.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
