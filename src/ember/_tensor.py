@@ -3,6 +3,7 @@
 The class is deliberately thin. Math lives in the op families under `ember._ops`, which
 register their functions as methods here (see `ember._ops.registry`).
 """
+import warnings
 import weakref
 
 from ember._backend import CPU, xp
@@ -156,10 +157,48 @@ def _root(a):
     return a
 
 
+_NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+    "instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
+
+# the C++ element type names torch prints for a gradient's dtype
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+              "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
+              "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+              "bool": "bool", "complex64": "c10::complex<float>",
+              "complex128": "c10::complex<double>"}
+
+
+def _check_grad(t, g):
+    """torch's checks on `t.grad = g`: a tensor of t's dtype and shape, and not t itself."""
+    if not isinstance(g, Tensor):
+        raise TypeError("assigned grad expected to be a Tensor or None but got grad of type "
+                        f"{type(g).__name__}")
+    if g is t:
+        raise RuntimeError("can't assign Variable as its own grad")
+    if g.dtype is not t.dtype:
+        from ember._ops.elementwise import _scalar_type_name
+        raise RuntimeError(
+            f"attempting to assign a gradient with dtype '{_CPP_NAMES[g.dtype.name]}' to a "
+            f"tensor with grad_dtype '{_scalar_type_name(t.dtype)}'. The gradient must match "
+            "the tensor's grad_dtype (defaults to the tensor's dtype). You can set the "
+            "tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. "
+            "Set grad_dtype with caution. Diverging the dtypes of a tensor and its gradient "
+            "may break downstream systems that assume they match.")
+    if g._data.shape != t._data.shape:
+        raise RuntimeError(
+            f"attempting to assign a gradient of size '{list(g._data.shape)}' to a tensor of "
+            f"size '{list(t._data.shape)}'. Please ensure that the gradient and the tensor are "
+            "the same size")
+
+
 class Tensor:
     """A multi-dimensional array with torch's semantics and define-by-run autograd."""
 
-    __slots__ = ("_data", "dtype", "device", "_requires_grad", "grad", "grad_fn", "_output_nr",
+    __slots__ = ("_data", "dtype", "device", "_requires_grad", "_grad", "grad_fn", "_output_nr",
                  "_vc", "_base", "_grad_acc", "_meta", "__weakref__")
 
     # torch.Tensor(...) constructor: sizes give an uninitialised tensor of the default dtype,
@@ -175,7 +214,7 @@ class Tensor:
         self.dtype = dtype
         self.device = CPU
         self._requires_grad = requires_grad
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._output_nr = 0
         self._vc = None
@@ -190,7 +229,7 @@ class Tensor:
         t.dtype = dtype
         t.device = CPU
         t._requires_grad = requires_grad
-        t.grad = None
+        t._grad = None
         t.grad_fn = grad_fn
         t._output_nr = 0
         t._vc = None
@@ -206,6 +245,10 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        if value and self._meta is not None and "inference" in self._meta \
+                and not _engine.GRAD.inference:
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside "
+                               "InferenceMode is not allowed.")
         if self.grad_fn is not None:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a "
@@ -223,12 +266,37 @@ class Tensor:
         self.requires_grad = requires_grad
         return self
 
+    # `.grad` is a property so assignments are checked as torch checks them; the engine and
+    # the retain_grad hooks write the `_grad` slot directly
+    @property
+    def grad(self):
+        """The gradient accumulated by backward (None until one arrives). Reading it on a
+        non-leaf that does not retain its gradient warns, as torch does."""
+        g = self._grad
+        if g is None and self.grad_fn is not None and not (
+                self._meta is not None and "retains_grad" in self._meta):
+            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None and (value.__class__ is not Tensor or value.dtype is not self.dtype
+                                  or value._data.shape != self._data.shape or value is self):
+            _check_grad(self, value)
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
     @property
     def is_leaf(self):
         return self.grad_fn is None
 
     @property
     def _version(self):
+        if self._meta is not None and "inference" in self._meta:
+            raise RuntimeError("Inference tensors do not track version counter.")
         return 0 if self._vc is None else self._vc[0]
 
     def _bump_version(self):
@@ -241,7 +309,10 @@ class Tensor:
     @property
     def data(self):
         """The same values as a tensor outside autograd (shares memory, new version counter)."""
-        return Tensor._make(self._data, self.dtype, False, None)
+        t = Tensor._make(self._data, self.dtype, False, None)
+        if self._meta is not None and "inference" in self._meta:
+            t._meta = {"inference": True}
+        return t
 
     @data.setter
     def data(self, other):
@@ -292,19 +363,21 @@ class Tensor:
             return
         if self._meta is None:
             self._meta = {}
-        self._meta["retains_grad"] = True
         ref = weakref.ref(self)
 
         def keep(grad):
             t = ref()
             if t is not None:
-                if t.grad is None:
-                    t.grad = grad.detach().clone() if not grad._requires_grad else grad
+                if t._grad is None:
+                    t._grad = grad.detach().clone() if not grad._requires_grad else grad
                 else:
-                    t.grad = t.grad + grad
+                    t._grad = t._grad + grad
             return None
 
-        self.grad_fn._register_tensor_hook(self._output_nr, keep, retains=True)
+        # the handle goes with the tensor: an in-place op that gives it a new grad_fn moves
+        # the hook there (engine.move_retains_grad)
+        self._meta["retains_grad"] = self.grad_fn._register_tensor_hook(
+            self._output_nr, keep, retains=True)
 
     @property
     def retains_grad(self):
@@ -316,6 +389,8 @@ class Tensor:
         if self._vc is None:
             self._vc = [0]
         t._vc = self._vc
+        if self._meta is not None and "inference" in self._meta:
+            t._meta = {"inference": True}
         return t
 
     def detach_(self):

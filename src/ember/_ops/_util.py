@@ -15,10 +15,14 @@ def Tensor():
 
 
 def make(data, dtype=None):
-    """Wrap a backend array as a tensor outside the graph."""
+    """Wrap a backend array as a tensor outside the graph (an inference tensor when made in
+    inference_mode, as torch's factories)."""
     if data.__class__ is not ndarray:
         data = xp.asarray(data)
-    return engine.Tensor._make(data, dtype or _FROM_NP[data.dtype], False, None)
+    t = engine.Tensor._make(data, dtype or _FROM_NP[data.dtype], False, None)
+    if engine.GRAD.inference:
+        t._meta = {"inference": True}
+    return t
 
 
 def as_tensor_arg(x, like=None):

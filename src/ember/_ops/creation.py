@@ -1353,14 +1353,14 @@ class CauchyBackward0(_ZeroGrad):
 def _fill_from(self, data, cls, others=()):
     """Write `data` into self in place; with grad recording, through node `cls` (whose inputs
     are self and the tensor arguments `others`)."""
-    from ember._ops.elementwise import check_inplace, inplace_from
+    from ember._ops.elementwise import _write, check_inplace, inplace_from
     check_inplace(self)
     data = data.astype(self.dtype.np, copy=False)
     if engine.GRAD.enabled and self._requires_grad:
         inputs = (self,) + tuple(others)
         arrays = tuple(t._data for t in inputs) + (data,)
         return inplace_from(self, engine.execute(cls, inputs, arrays))
-    self._data[...] = data
+    _write(self, data)
     self._bump_version()
     return self
 

@@ -5,6 +5,8 @@ A `Node` is one of torch's autograd functions (`MulBackward0`, `SumBackward1`, .
 with grad mode on (``create_graph=True``) records a graph of its own and higher-order
 gradients come for free. `run_backward` walks the graph iteratively in dependency order.
 """
+import heapq
+import itertools
 import warnings
 import weakref
 
@@ -49,9 +51,10 @@ class Node:
     """Base of every autograd node. Subclasses are named exactly as torch's nodes.
 
     Class attributes declare what backward needs: `saves` (indices of inputs kept as
-    tensors) and `saves_result` (keep the output). `forward(*arrays, *args)` returns one
-    array or a tuple of arrays; `backward(*grads)` returns one gradient per input (None
-    where an input needs none), written with ember ops.
+    tensors) and `saves_result` (True: keep the output, or the first of several; a tuple of
+    output indices: keep those differentiable outputs, in that order, after the inputs).
+    `forward(*arrays, *args)` returns one array or a tuple of arrays; `backward(*grads)`
+    returns one gradient per input (None where an input needs none), written with ember ops.
     """
 
     saves = ()
@@ -65,6 +68,9 @@ class Node:
     _released = False
     _trace = None
     _materialize = True
+    # Backward runs ready nodes latest-created first, as torch's engine does: `_prio` is minus
+    # the node's creation number (set when it is recorded; 0 for a node never numbered).
+    _prio = 0
 
     def name(self):
         """The node's torch name, e.g. ``'MulBackward0'``."""
@@ -76,6 +82,10 @@ class Node:
     def __call__(self, *grads):
         out = self.backward(*grads)
         return out
+
+    def __lt__(self, other):
+        # the order of backward's ready heap (equal priorities tie, as in torch's heap)
+        return self._prio < other._prio
 
     @property
     def metadata(self):
@@ -195,6 +205,8 @@ class _Handle:
 class AccumulateGrad(Node):
     """Graph sink for a leaf tensor: adds the incoming gradient into `variable.grad`."""
 
+    _prio = -(1 << 64)  # torch runs a leaf's accumulation as soon as it is ready
+
     def __init__(self, variable):
         self.variable = variable
         self.next_functions = ()
@@ -211,9 +223,36 @@ def _edge(t):
     ref = t._grad_acc
     acc = ref() if ref is not None else None
     if acc is None:
-        acc = AccumulateGrad(t)
-        t._grad_acc = weakref.ref(acc)
+        return _leaf_edge(t)
     return (acc, 0)
+
+
+def _leaf_edge(t):
+    """The edge of a tensor that requires grad and has no grad_fn: its (new) AccumulateGrad,
+    or no edge at all for a view made in no_grad/inference mode of a base that requires grad
+    (torch gives such views requires_grad but no history)."""
+    meta = t._meta
+    if t._base is not None and meta is not None and "creation" in meta:
+        stale = meta.get("stale")
+        if stale is not None:
+            raise RuntimeError(stale)
+        return _NONE_EDGE
+    acc = AccumulateGrad(t)
+    t._grad_acc = weakref.ref(acc)
+    return (acc, 0)
+
+
+def move_retains_grad(t):
+    """`t` just got a new grad_fn from an in-place op: its retain_grad hook (if any) follows it
+    to the new node, so `t.grad` is the gradient of the modified tensor. Other tensor hooks stay
+    with the old node, as in torch."""
+    meta = t._meta
+    handle = meta.get("retains_grad") if meta is not None else None
+    if handle is None or t.grad_fn is None:
+        return
+    entry = handle._store.pop(handle.id, None)
+    if entry is not None:
+        meta["retains_grad"] = t.grad_fn._register_tensor_hook(t._output_nr, entry[2], True)
 
 
 def grad_accumulator(t):
@@ -222,6 +261,14 @@ def grad_accumulator(t):
 
 
 _NONE_EDGE = (None, 0)
+heappush, heappop = heapq.heappush, heapq.heappop
+_SEQ = itertools.count(-1, -1).__next__  # node priorities: later nodes get smaller keys
+
+_NO_SAVE_INFERENCE = (
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in "
+    "inference mode in computation tracked by autograd. To work around this, you can make a "
+    "clone to get a normal tensor and use it in autograd, or use `torch.no_grad()` instead of "
+    "`torch.inference_mode()`.")
 
 
 def _wrap(out):
@@ -271,16 +318,14 @@ def _record(node, inputs, out):
             else:
                 ref = t._grad_acc
                 acc = ref() if ref is not None else None
-                if acc is None:
-                    acc = AccumulateGrad(t)
-                    t._grad_acc = weakref.ref(acc)
-                edges.append((acc, 0))
+                edges.append(_leaf_edge(t) if acc is None else (acc, 0))
             meta.append((t._data.shape, t.dtype))
         else:
             edges.append(_NONE_EDGE)
             meta.append(None)
     node.next_functions = tuple(edges)
     node._in_meta = meta
+    node._prio = _SEQ()
     if GRAD.anomaly:
         import traceback
         node._trace = "".join(traceback.format_stack()[:-3])
@@ -290,6 +335,8 @@ def _record(node, inputs, out):
         for i in saves:
             t = inputs[i]
             if t is not None:
+                if t._meta is not None and "inference" in t._meta:
+                    raise RuntimeError(_NO_SAVE_INFERENCE)
                 vc = t._vc
                 if vc is None:
                     vc = t._vc = [0]
@@ -321,15 +368,17 @@ def _record(node, inputs, out):
         results.append(t)
     if multi:
         node._out_meta = [(r._data.shape, r.dtype) for r in results]
-    if node.saves_result:
-        _save_result(node, results[0])
+    keep = node.saves_result
+    if keep:
+        for nr in ((0,) if keep is True else keep):
+            _save_result(node, results[nr], nr)
     return tuple(results) if multi else results[0]
 
 
-def _save_result(node, r):
+def _save_result(node, r, nr=0):
     # saved without a reference to the output tensor (that would be a cycle through grad_fn)
     vc = r._vc = [0]
-    entry = ((r._data, r.dtype, vc, 0), 0)
+    entry = ((r._data, r.dtype, vc, nr), 0)
     if node._saved is None:
         node._saved = [entry]
     else:
@@ -348,6 +397,7 @@ def record_custom(node, inputs, outputs):
             meta.append(None if not isinstance(t, Tensor) else False)
     node.next_functions = tuple(edges)
     node._in_meta = meta
+    node._prio = _SEQ()
 
 
 # --- the backward pass ---------------------------------------------------------------------
@@ -447,10 +497,11 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
     """
     root_edges = []
     for i, r in enumerate(roots):
-        if not r._requires_grad:
+        edge = _edge(r) if r._requires_grad else _NONE_EDGE
+        if edge[0] is None:  # (a no_grad view requires grad but has no edge either)
             raise RuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn")
-        root_edges.append(_edge(r))
+        root_edges.append(edge)
     captures = None
     targets = None
     if inputs is not None:
@@ -471,21 +522,25 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
             buf = buffers[node] = [None] * (len(node._out_meta) if node._out_meta else 1)
         _accumulate_into(buf, nr, g)
     results = [None] * (len(inputs) if inputs is not None else 0)
-    ready = [n for n in dict.fromkeys(root_nodes) if deps.get(n, 0) == 0]
+    # the ready nodes, latest-created first (a heap on creation order, as torch's engine)
+    ready = []
+    for n in dict.fromkeys(root_nodes):
+        if deps.get(n, 0) == 0:
+            heappush(ready, n)
     stolen = {id(g) for g in root_grads}
     prev_enabled = GRAD.enabled
     GRAD.enabled = create_graph
     check_nan = GRAD.anomaly and GRAD.anomaly_check_nan
     try:
         while ready:
-            node = ready.pop()
+            node = heappop(ready)
             grads = buffers.pop(node, None)
             for nxt, _ in node.next_functions:  # release children whatever happens here
                 if nxt is not None:
                     left = deps[nxt] - 1
                     deps[nxt] = left
                     if left == 0:
-                        ready.append(nxt)
+                        heappush(ready, nxt)
             if grads is None or (needed is not None and node not in needed):
                 continue
             is_acc = node.__class__ is AccumulateGrad
@@ -665,7 +720,7 @@ def _check_hooked(fn, old, new):
 def _accumulate_leaf(t, g, create_graph, stolen):
     if g is None:
         return
-    old = t.grad
+    old = t._grad
     if old is None:
         if create_graph:  # a copy, itself differentiable when g is (torch's CopyBackwards)
             copy = Tensor._make(xp.empty(g._data.shape, g._data.dtype), g.dtype, False, None)
@@ -673,16 +728,16 @@ def _accumulate_leaf(t, g, create_graph, stolen):
                 copy.copy_(g)
             else:
                 copy._data[...] = g._data
-            t.grad = copy
+            t._grad = copy
         else:
             data = g._data
             if id(g) in stolen or data.base is not None or not data.flags.c_contiguous \
                     or g._requires_grad:
                 data = data.copy()
-            t.grad = Tensor._make(data, g.dtype, False, None)
+            t._grad = Tensor._make(data, g.dtype, False, None)
             stolen.add(id(g))
     elif create_graph or old._requires_grad:
-        t.grad = old + g
+        t._grad = old + g
     else:
         old._data += g._data
         if old._vc is not None:

@@ -11,7 +11,7 @@ from ember._ops._util import make, wrap_dim
 from ember._ops.engine import GRAD, Node, execute
 from ember._ops.registry import export
 from ember._ops.shape import (AliasBackward0, SelectBackward0, _slice, _slice_array, _view,
-                              cat, unsqueeze)
+                              cat, track_view, unsqueeze)
 
 ndarray = xp.ndarray
 _int64 = xp.int64
@@ -219,6 +219,8 @@ def _alias(t, data):
     out._vc = vc
     base = t._base
     out._base = base if base is not None else t
+    if t._meta is not None or t._requires_grad:  # no_grad view of a tensor requiring grad, ...
+        track_view(t, out._base, out)
     return out
 
 
@@ -294,6 +296,8 @@ def _apply_steps(t, steps):
 def getitem(self, key):
     """`self[key]` with torch's indexing rules (see the module docstring)."""
     cls = key.__class__
+    # the fast path: a basic key, nothing recorded (views made in inference mode take the
+    # general path)
     if not (self._requires_grad and GRAD.enabled or GRAD.inference):
         if cls is int or cls is slice:
             data = _basic_array(self._data, (key,))
@@ -386,6 +390,9 @@ def setitem(self, key, value):
     autograd, the basic part of key is a view that is copied into (CopySlices on the base)
     and tensor indices go through index_put_."""
     cls = key.__class__
+    if self._meta is not None and "inference" in self._meta and not GRAD.inference:
+        from ember._ops.elementwise import check_inplace
+        check_inplace(self)  # torch's error for an inference tensor outside inference_mode
     if (cls is int or cls is slice or cls is tuple and all(k.__class__ in _BASIC for k in key)) \
             and not (GRAD.enabled and (self._requires_grad or value.__class__ is engine.Tensor
                                        and value._requires_grad)) \
@@ -399,10 +406,14 @@ def setitem(self, key, value):
         steps, adv = [("unsqueeze", 0)], []
     else:
         steps, adv = _parse(self._data.shape, _tuple_key(key))
-    if steps and self._requires_grad and self.grad_fn is None and GRAD.enabled:
+    # a view made in no_grad mode or by split/unbind/chunk: the view of it taken below is
+    # the one checked (torch names that view in its error)
+    special = steps and self._meta is not None and "creation" in self._meta
+    if steps and not special and self._requires_grad and self.grad_fn is None and GRAD.enabled:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation.")
-    check_inplace(self)
+    if not special:
+        check_inplace(self)
     value = _value_tensor(self, value)
     if adv:
         _check_put_dtype(self, value)
@@ -440,6 +451,9 @@ def setitem(self, key, value):
     except IndexError as e:
         raise _reraise(e) from None
     except ValueError:
+        if not target.flags.writeable and not adv and _write_shared(target, val):
+            self._bump_version()  # a window of an expanded tensor with no repeated element
+            return
         if not target.flags.writeable:
             raise RuntimeError("unsupported operation: more than one element of the written-to "
                                "tensor refers to a single memory location. Please clone() the "
@@ -448,6 +462,23 @@ def setitem(self, key, value):
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(val.shape)} cannot be "
                            f"broadcast to indexing result of shape {list(shape)}") from None
     self._bump_version()
+
+
+def _write_shared(target, val):
+    """Write `val` into `target`, a read-only window of an expanded tensor, when none of its
+    own elements share memory (torch allows that, e.g. `t.expand(3)[0] = v`); False if it
+    cannot be written."""
+    from ember._ops.shape import _elem_strides, _strided
+    if any(s == 0 and n > 1 for s, n in zip(target.strides, target.shape)):
+        return False
+    alias = _strided(target, target.shape, _elem_strides(target))
+    if not alias.flags.writeable:
+        return False
+    try:
+        xp.copyto(alias, val, casting="unsafe")
+    except ValueError:
+        return False
+    return True
 
 
 def _basic_write(a, key, value):

@@ -5,6 +5,20 @@ A view shares its base's version counter and records the base in `_base`. An in-
 recorded on a view rewrites the base's history with a CopySlices node and gives the view an
 AsStridedBackward0 node on top of it, as torch does; other live views of the same base that
 take part in autograd get the same AsStridedBackward0 history, so none keeps a stale graph.
+
+torch rebuilds a view's history lazily, whenever its base's version has moved; ember updates
+eagerly the views it tracks (`track_view`): those that require grad when made, including
+those made in no_grad/inference mode of a base that requires grad. A view taken while its
+base did not require grad is not tracked (that would cost every plain `t[i]`): it keeps
+requires_grad=False and no history after its base starts to require grad (requires_grad_(),
+or an in-place op with a grad-requiring operand), where torch gives it requires_grad=True
+(and an AsStridedBackward0 history in the second case), and where torch refuses to use such
+a view afterwards if it came from split/unbind/chunk, ember does not; for the same reason a
+view made in no_grad mode of such a base may later be modified in place with a
+grad-requiring operand, where torch raises. torch also regenerates (or, for
+the views above, refuses) a tracked view's history after an in-place op made in no_grad
+mode, and raises when a poisoned view's `grad_fn` is read; ember keeps the old history there
+and raises only when the view is used in autograd.
 """
 import weakref
 
@@ -13,7 +27,7 @@ from ember._backend import xp
 from ember._ops import engine
 from ember._ops._util import broadcast_shapes as _broadcast_shapes
 from ember._ops._util import make, shape_arg, wrap_dim, wrap_dims
-from ember._ops.engine import Node, execute
+from ember._ops.engine import GRAD, Node, execute
 from ember._ops.registry import export
 
 ndarray = xp.ndarray
@@ -128,9 +142,36 @@ def _share_version(input, out):
     if base is None:
         base = input
     out._base = base
+    if out._requires_grad or input._meta is not None or not GRAD.enabled and (
+            base._requires_grad or GRAD.inference):
+        track_view(input, base, out)
+    return out
+
+
+def track_view(input, base, out, multi=False):
+    """The autograd side of a new view `out` of `input` (whose base is `base`), as torch keeps
+    it: a view of an inference tensor is one too; a view made in no_grad/inference mode of a
+    base that requires grad requires grad itself, with no history; such views, the outputs of
+    multi-view ops (split, unbind, chunk) and their views remember how they were made
+    (`creation`), which decides whether an in-place op may modify them later. Views that take
+    part in autograd are listed in the base's `views`, to follow its in-place changes."""
+    imeta = input._meta
+    if imeta is not None and "inference" in imeta:
+        out._meta = {"inference": True}
+        return
+    creation = imeta.get("creation") if imeta is not None else None
+    new = None
+    if GRAD.enabled:
+        if multi:
+            new = "multi"
+    elif multi or base._requires_grad:
+        new = "inference" if GRAD.inference else "no_grad"
+        if base._requires_grad:
+            out._requires_grad = True
+    if new is not None and creation != "inference":
+        creation = new
+    out._meta = None if creation is None else {"creation": creation}
     if out._requires_grad:
-        if input._meta is not None and "multi_view" in input._meta:
-            out._meta = {"multi_view": True}  # views of split/unbind outputs inherit the ban
         meta = base._meta
         if meta is None:
             meta = base._meta = {}
@@ -138,11 +179,50 @@ def _share_version(input, out):
         if views is None:
             views = meta["views"] = weakref.WeakSet()
         views.add(out)
-    return out
 
 
 def _view(cls, input, args=()):
     return _share_version(input, execute(cls, (input,), (input._data,), args))
+
+
+_VIEW_TAILS = {
+    "multi": " This view is the output of a function that returns multiple views. Such "
+             "functions do not allow the output views to be modified inplace. You should "
+             "replace the inplace operation by an out-of-place one.",
+    "no_grad": " Given that this use case is ambiguous and error-prone, it is forbidden. You "
+               "can clarify your code by moving both the view and the inplace either both "
+               "inside the no_grad block (if you don't want the inplace to be tracked) or both "
+               "outside (if you want the inplace to be tracked).",
+    "inference": " Given that this use case is ambiguous and error-prone, it is forbidden. You "
+                 "can clarify your code by moving both the view and the inplace either both "
+                 "inside the inference_mode block (if you don't want the inplace to be "
+                 "tracked) or both outside (if you want the inplace to be tracked).",
+}
+
+
+def view_inplace_error(view, indirect=False):
+    """torch's RuntimeError for an in-place change of a view that may not be modified in
+    place (see `track_view`): directly, or (`indirect`) through its base or another view."""
+    meta = view._meta
+    creation = meta["creation"]
+    fn = view.grad_fn
+    name = fn.name() if fn is not None else meta.get("fn")
+    if name is not None:
+        cut = name.rfind("Backward")
+        name = name[:cut] if cut > 0 else name
+    what = "its base or another view of its base has been" if indirect else "is being"
+    if creation != "multi" or name is None:
+        if name is None:
+            msg = "A view was created in"
+        else:
+            msg = f"Output {view._output_nr} of {name} is a view of a view which was created in"
+        if creation == "inference":
+            msg += f" inference mode and {what} modified inplace in normal mode."
+        else:
+            msg += f" no_grad mode and {what} modified inplace with grad mode enabled."
+    else:
+        msg = f"Output {view._output_nr} of {name} is a view and {what} modified inplace."
+    return RuntimeError(msg + _VIEW_TAILS[creation])
 
 
 class CopySlices(Node):
@@ -155,6 +235,7 @@ class CopySlices(Node):
         self.next_functions = (base_edge,) + fn.next_functions[1:]
         self._in_meta = [base_meta] + list(fn._in_meta[1:])
         self._saved = fn._saved or []  # freed (with fn's) by a backward, as torch's
+        self._prio = engine._SEQ()
 
     def backward(self, grad):
         fn, region = self.fn, self.region
@@ -178,23 +259,39 @@ def _region_of(base, view):
 
 
 def _as_strided_history(base, view, region=None):
-    """Give `view` an AsStridedBackward0 node reading its window of base's gradient."""
+    """Give `view` an AsStridedBackward0 node reading its window of base's gradient (its
+    retain_grad hook, if any, moves to it)."""
     node = AsStridedBackward0.__new__(AsStridedBackward0)
     node.region = region or _region_of(base, view)
     node.next_functions = (engine._edge(base),)
     node._in_meta = [(base._data.shape, base.dtype)]
+    node._prio = engine._SEQ()
     view.grad_fn = node
     view._requires_grad = True
     view._output_nr = 0
+    if view._meta is not None:
+        engine.move_retains_grad(view)
     return node
 
 
 def refresh_views(base, skip=None):
-    """After `base`'s history changed in place, re-point its live autograd views at it."""
+    """After `base`'s history changed in place, re-point its live autograd views at it. A view
+    that may not see such a change (see `track_view`) is marked instead: using it in autograd
+    raises torch's error."""
     views = base._meta.get("views") if base._meta else None
     if views:
         for v in list(views):
-            if v is not skip:
+            if v is skip:
+                continue
+            meta = v._meta
+            if meta is not None and "creation" in meta:
+                if v.grad_fn is not None:
+                    meta["fn"] = v.grad_fn.name()
+                meta["stale"] = str(view_inplace_error(v, indirect=True))
+                v.grad_fn = None
+                v._grad_acc = None
+                v._requires_grad = True
+            else:
                 _as_strided_history(base, v)
 
 
@@ -202,23 +299,20 @@ def rebase_view(view, result):
     """`view` (a view of a base tensor) was changed in place into `result`, whose grad_fn is
     the in-place op's node: write the data through and give the base a CopySlices history."""
     base = view._base
+    if view._meta is not None and "creation" in view._meta:
+        raise view_inplace_error(view)
     if base._requires_grad and base.grad_fn is None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation.")
-    if view._meta is not None and "multi_view" in view._meta:
-        name = view.grad_fn.name()
-        raise RuntimeError(
-            f"Output {view._output_nr} of {name[:name.rfind('Backward')]} is a view and is "
-            "being modified inplace. "
-            "This view is the output of a function that returns multiple views. Such functions "
-            "do not allow the output views to be modified inplace. You should replace the "
-            "inplace operation by an out-of-place one.")
-    view._data[...] = result._data
+    from ember._ops.elementwise import _write
+    _write(view, result._data)
     region = _region_of(base, view)
     base_edge = engine._edge(base) if base._requires_grad else (None, 0)
     base.grad_fn = CopySlices(base_edge, (base._data.shape, base.dtype), region, result.grad_fn)
     base._requires_grad = True
     base._output_nr = 0
+    if base._meta is not None:
+        engine.move_retains_grad(base)
     _as_strided_history(base, view, region)
     refresh_views(base, view)
 
@@ -520,6 +614,9 @@ def _inplace_view(self, cls, args=()):
     view ops: same storage, new shape/strides, the node on top of self's history."""
     from ember._ops.elementwise import check_inplace
     check_inplace(self)
+    if self._requires_grad and GRAD.enabled and self._meta is not None \
+            and "creation" in self._meta:
+        raise view_inplace_error(self)
     out = execute(cls, (self,), (self._data,), args)
     self._data = out._data
     if out.grad_fn is not None:
@@ -630,6 +727,12 @@ def _mH(self):
 
 class ExpandBackward0(Node):
     def forward(self, a, shape):
+        n = 1
+        for s in shape:
+            n *= s
+        if n == a.size and n:  # no element repeats: a plain (writable) view, as torch's
+            return a.reshape(shape)
+        # repeated elements share memory: read-only, so in-place ops raise torch's error
         return xp.broadcast_to(a, shape)
 
     def backward(self, grad):
@@ -1263,10 +1366,24 @@ class UnbindBackward0(Node):
 
 def _multi_view(cls, input, args):
     outs = execute(cls, (input,), (input._data,), args)
+    vc = input._vc
+    if vc is None:
+        vc = input._vc = [0]
+    base = input._base
+    if base is None:
+        base = input
+    imeta = input._meta
+    # torch forbids in-place ops with grad on these views (and their views): they are marked
+    # inline in the common case, outputs outside autograd (`for row in t` comes here)
+    plain = GRAD.enabled and not (outs and outs[0]._requires_grad) and (imeta is None or not (
+        "inference" in imeta or imeta.get("creation") == "inference"))
     for o in outs:
-        if o._requires_grad:  # torch forbids in-place ops on these views (and their views)
-            o._meta = {"multi_view": True}
-        _share_version(input, o)
+        o._vc = vc
+        o._base = base
+        if plain:
+            o._meta = {"creation": "multi"}
+        else:
+            track_view(input, base, o, True)
     return outs
 
 

@@ -174,10 +174,12 @@ def _lgamma(x):
     out = xp.empty_like(x)
     pos = x >= 0.5
     out[pos] = _lgamma_pos(x[pos])
-    small = (x > 0) & (x < 0.5)
+    # |Gamma(x)| = |Gamma(x + 1) / x| near 0 (on both sides: the reflection formula below
+    # would lose tiny and subnormal x to the rounding of sin(pi x))
+    small = (x > -0.5) & (x < 0.5)
     xs = x[small]
-    out[small] = _lgamma_pos(xs + 1) - xp.log(xs)
-    neg = x <= 0
+    out[small] = _lgamma_pos(xs + 1) - xp.log(xp.absolute(xs))
+    neg = x <= -0.5
     if neg.any():  # reflection: Gamma(x) Gamma(1 - x) = pi / sin(pi x)
         xn = x[neg]
         r = _LOG_PI - xp.log(_sinpi_abs(xn)) - _lgamma_pos(1 - xn)

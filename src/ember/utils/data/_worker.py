@@ -151,6 +151,10 @@ def _worker_loop(is_iterable, dataset, index_queue, data_queue, done_event, auto
     with ``(idx, batch)`` until ``None`` arrives or the parent goes away."""
     global _worker_info
     try:
+        # one BLAS thread per worker, as torch's workers: a forked copy of the parent's BLAS
+        # thread pool must not be relied on, and N workers x M threads oversubscribe the CPU
+        import ember
+        ember.set_num_threads(1)
         seed = base_seed + worker_id
         _seed_worker(seed, worker_id)
         _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed,
