@@ -121,6 +121,19 @@ def set_default_tensor_type(t):
     set_default_dtype(float64 if "Double" in name else float32)
 
 
+def get_default_device():
+    """The device factories use when none is given (always the CPU in ember today)."""
+    return device("cpu")
+
+
+def set_default_device(device_):
+    """Set the default device for factories: 'cpu' (or None) is accepted; devices ember has
+    no backend for raise RuntimeError."""
+    if device_ is not None:
+        from ember._backend.device import to_device
+        to_device(device_)
+
+
 def compile(model=None, **kwargs):
     """Returns the model (or function) unchanged: ember runs eagerly."""
     if model is None:
