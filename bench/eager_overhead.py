@@ -66,9 +66,10 @@ def make_workload(lib, name):
     raise ValueError(name)
 
 
-def steps_per_block(fn):
-    n, start = 0, time.perf_counter()
-    while time.perf_counter() - start < BLOCK_SECONDS:
+def steps_per_block(fn, clock=time.perf_counter, seconds=BLOCK_SECONDS):
+    """How many calls of fn fill one timing block (~40 ms by default)."""
+    n, start = 0, clock()
+    while clock() - start < seconds:
         fn()
         n += 1
     return max(n, 1)
@@ -77,8 +78,9 @@ def steps_per_block(fn):
 CLOCK = [time.perf_counter]
 
 
-def time_block(fn, n):
-    clock = CLOCK[0]
+def time_block(fn, n, clock=None):
+    """Seconds per call of fn over one block of n calls (the --clock choice by default)."""
+    clock = clock or CLOCK[0]
     start = clock()
     for _ in range(n):
         fn()

@@ -33,6 +33,7 @@ if __name__ == "__main__":
         os.environ[_var] = _threads_from_argv(sys.argv[1:])
 
 import numpy as np  # noqa: E402
+from eager_overhead import steps_per_block, time_block  # shared block timing
 
 BLOCK_SECONDS = 0.3
 BATCH, SEQ, D_MODEL, HEADS, FF = 16, 128, 256, 4, 2048
@@ -62,21 +63,6 @@ def make_step(lib):
     return step
 
 
-def _steps_per_block(fn, clock):
-    n, start = 0, clock()
-    while clock() - start < BLOCK_SECONDS:
-        fn()
-        n += 1
-    return max(n, 1)
-
-
-def _time_block(fn, n, clock):
-    start = clock()
-    for _ in range(n):
-        fn()
-    return (clock() - start) / n
-
-
 def compare(rounds, threads, clock):
     """(ember seconds per step, torch seconds per step, ratio) as medians over `rounds`."""
     import torch
@@ -90,13 +76,13 @@ def compare(rounds, threads, clock):
     for fn in fns.values():
         for _ in range(3):
             fn()
-    counts = {k: _steps_per_block(f, clock) for k, f in fns.items()}
+    counts = {k: steps_per_block(f, clock, BLOCK_SECONDS) for k, f in fns.items()}
     times = {"ember": [], "torch": []}
     gc.disable()
     try:
         for r in range(rounds):
             for k in (("ember", "torch") if r % 2 == 0 else ("torch", "ember")):
-                times[k].append(_time_block(fns[k], counts[k], clock))
+                times[k].append(time_block(fns[k], counts[k], clock))
     finally:
         gc.enable()
     e, t = statistics.median(times["ember"]), statistics.median(times["torch"])
