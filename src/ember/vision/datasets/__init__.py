@@ -1,0 +1,1 @@
+"""ember.vision.datasets: torchvision.datasets on ember."""

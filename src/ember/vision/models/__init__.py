@@ -1,0 +1,1 @@
+"""ember.vision.models: torchvision.models architectures on ember."""

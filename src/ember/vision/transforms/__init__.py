@@ -1,0 +1,1 @@
+"""ember.vision.transforms: torchvision.transforms on ember."""
