@@ -669,3 +669,62 @@ def linear(input, weight, bias):
         wt._base = weight if weight._base is None else weight._base
         return execute(AddmmBackward0, (bias, input, wt), (b, x, wt._data), (1, 1))
     return addmm(bias, input, weight.t())
+
+
+# --- weight norm -----------------------------------------------------------------------------
+
+class WeightNormInterfaceBackward0(Node):
+    """torch._weight_norm's fused kernel (dim first or last): w = v * (g / ||v||), the norm
+    taken over every dim of v but `dim`. The backward recomputes the norms with ember ops,
+        dg = sum(grad * v) / ||v||,  dv = (g / ||v||) * (grad - v * sum(grad * v) / ||v||^2),
+    so double backward works."""
+
+    saves = (0, 1)
+
+    def forward(self, v, g, dim):
+        self.axes = tuple(i for i in range(v.ndim) if i != dim)
+        vf = v.astype(xp.float32) if v.dtype.itemsize == 2 else v
+        norms = xp.sqrt(xp.sum(vf * vf, axis=self.axes, keepdims=True))
+        return (vf * (g.astype(vf.dtype) / norms)).astype(v.dtype)
+
+    def backward(self, grad):
+        v, g = self.saved()
+        axes = list(self.axes)
+        red = (lambda t: t.sum(axes, keepdim=True)) if axes else (lambda t: t)
+        norms = red(v * v).sqrt()
+        s = red(grad * v)
+        gv = gg = None
+        if self.needs(0):
+            gv = (g / norms) * (grad - v * (s / (norms * norms)))
+        if self.needs(1):
+            gg = (s / norms).reshape(g.shape)
+        return gv, gg
+
+
+@export(method=False)
+def norm_except_dim(v, pow=2, dim=0):
+    """torch.norm_except_dim: the `pow`-norm of v over every dim but `dim`, keeping v's rank
+    (size 1 in the reduced dims); dim=-1 means the norm of the whole tensor (0-dim)."""
+    if dim == -1:
+        return v.norm(pow)
+    d = dim + v.dim() if -v.dim() <= dim < 0 else dim
+    if not 0 <= d < max(v.dim(), 1):
+        n = max(v.dim(), 1)
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    axes = [i for i in range(v.dim()) if i != d]
+    if not axes:
+        return v.abs()
+    return v.norm(pow, dim=axes, keepdim=True)
+
+
+@export(method=False)
+def _weight_norm(v, g, dim=0):
+    """torch._weight_norm: v * (g / norm_except_dim(v, 2, dim)), the weight of weight
+    normalization (magnitude g, direction v). The first or last dim uses the fused
+    WeightNormInterfaceBackward0 node, others compose ops (as torch's CPU kernel)."""
+    if dim == 0 or dim == v.dim() - 1:
+        if g.dtype != v.dtype:
+            raise RuntimeError(f"expected scalar type {_tname(v)} but found {_tname(g)}")
+        return execute(WeightNormInterfaceBackward0, (v, g), (v._data, g._data), (dim,))
+    return v * (g / norm_except_dim(v, 2, dim))

@@ -4,11 +4,13 @@ import math
 import ember
 from ember.nn import functional as F
 from ember.nn import init
+from ember.nn.modules.lazy import LazyModuleMixin
 from ember.nn.modules.module import Module
-from ember.nn.parameter import Parameter
+from ember.nn.parameter import Parameter, UninitializedParameter
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
-           "ConvTranspose3d"]
+           "ConvTranspose3d", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+           "LazyConvTranspose2d", "LazyConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -210,3 +212,86 @@ class ConvTranspose3d(_ConvTransposeNd):
     """3-d transposed convolution: weight (C_in, C_out / groups, kD, kH, kW)."""
     _nd = 3
     _fn = staticmethod(F.conv_transpose3d)
+
+
+# --- lazy convolutions -----------------------------------------------------------------------
+
+class _LazyConvXdMixin(LazyModuleMixin):
+    """in_channels taken from the first input (dim 1, or dim 0 unbatched); the module then
+    becomes its regular convolution class, initialised with the default scheme."""
+
+    def reset_parameters(self):
+        """Default initialisation, once the parameters have their shapes."""
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            super().reset_parameters()
+
+    def _get_in_channels(self, input):
+        nd = self._nd
+        if input.dim() not in (nd + 1, nd + 2):
+            raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input "
+                               f"to {self.__class__.__name__}, but got input of size: "
+                               f"{input.shape}")
+        return input.shape[1] if input.dim() == nd + 2 else input.shape[0]
+
+    def initialize_parameters(self, input, *args, **kwargs):
+        """Materialize weight and bias from the input's channel count, then initialise."""
+        if self.has_uninitialized_params():
+            self.in_channels = self._get_in_channels(input)
+            if self.in_channels % self.groups != 0:
+                raise ValueError("in_channels must be divisible by groups")
+            if self.transposed:
+                shape = (self.in_channels, self.out_channels // self.groups)
+            else:
+                shape = (self.out_channels, self.in_channels // self.groups)
+            with ember.no_grad():
+                self.weight.materialize(shape + tuple(self.kernel_size))
+                if self.bias is not None:
+                    self.bias.materialize((self.out_channels,))
+                self.reset_parameters()
+
+
+def _lazy_conv(base, doc):
+    """A LazyConv class for `base` (Conv1d ... Conv3d)."""
+
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
+        # through LazyModuleMixin.__init__ (it registers the hooks), then base.__init__
+        LazyModuleMixin.__init__(self, 0, 0, kernel_size, stride, padding, dilation, groups,
+                                 False, padding_mode, device, dtype)
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    return type(f"Lazy{base.__name__}", (_LazyConvXdMixin, base),
+                {"__init__": __init__, "cls_to_become": base, "__doc__": doc,
+                 "__module__": __name__})
+
+
+def _lazy_conv_transpose(base, doc):
+    """A LazyConvTranspose class for `base` (ConvTranspose1d ... ConvTranspose3d)."""
+
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups=1, bias=True, dilation=1, padding_mode="zeros", device=None,
+                 dtype=None):
+        LazyModuleMixin.__init__(self, 0, 0, kernel_size, stride, padding, output_padding,
+                                 groups, False, dilation, padding_mode, device, dtype)
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    return type(f"Lazy{base.__name__}", (_LazyConvXdMixin, base),
+                {"__init__": __init__, "cls_to_become": base, "__doc__": doc,
+                 "__module__": __name__})
+
+
+LazyConv1d = _lazy_conv(Conv1d, "A Conv1d whose in_channels is inferred from the first input.")
+LazyConv2d = _lazy_conv(Conv2d, "A Conv2d whose in_channels is inferred from the first input.")
+LazyConv3d = _lazy_conv(Conv3d, "A Conv3d whose in_channels is inferred from the first input.")
+LazyConvTranspose1d = _lazy_conv_transpose(
+    ConvTranspose1d, "A ConvTranspose1d whose in_channels is inferred from the first input.")
+LazyConvTranspose2d = _lazy_conv_transpose(
+    ConvTranspose2d, "A ConvTranspose2d whose in_channels is inferred from the first input.")
+LazyConvTranspose3d = _lazy_conv_transpose(
+    ConvTranspose3d, "A ConvTranspose3d whose in_channels is inferred from the first input.")

@@ -8,7 +8,7 @@ from ember.nn import init
 from ember.nn.modules.module import Module
 from ember.nn.parameter import Parameter
 
-__all__ = ["LayerNorm", "RMSNorm", "GroupNorm", "LocalResponseNorm"]
+__all__ = ["LayerNorm", "RMSNorm", "GroupNorm", "LocalResponseNorm", "CrossMapLRN2d"]
 
 
 def _shape(normalized_shape):
@@ -145,6 +145,76 @@ class LocalResponseNorm(Module):
 
     def forward(self, input):
         return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+def _channel_window_sum(t, lo, hi):
+    """sum of t[:, lo[c]:hi[c] + 1] for each channel c (lo/hi lists, empty windows 0)."""
+    csum = ember.cat([t.new_zeros((t.shape[0], 1) + tuple(t.shape[2:])), t.cumsum(1)], 1)
+    hi = [max(h + 1, lo_) for lo_, h in zip(lo, hi)]
+    return (csum.index_select(1, ember.tensor(hi)) - csum.index_select(1, ember.tensor(lo)))
+
+
+class CrossMapLRN2d(ember.autograd.Function):
+    """torch's legacy cross-channel LRN (an autograd.Function, so grad_fn is
+    CrossMapLRN2dBackward). Forward and backward reproduce torch's kernels exactly, including
+    their quirks: channel 0 stays in every channel's window sum, and the backward's window is
+    shifted (it is not the exact derivative of the forward)."""
+
+    @staticmethod
+    def forward(ctx, input, size, alpha=1e-4, beta=0.75, k=1):
+        if input.dim() != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D "
+                             "instead.")
+        c = input.size(1)
+        pre = int((size - 1) / 2 + 1)
+        lo = [max(0, i - pre + 1) for i in range(c)]
+        hi = [min(c - 1, i + pre - 1) for i in range(c)]
+        sq = input * input
+        scale = _channel_window_sum(sq, lo, hi)
+        if c > pre:  # torch's running sum never subtracts channel 0
+            extra = [1.0 if lo_ > 0 else 0.0 for lo_ in lo]
+            w = ember.tensor(extra, dtype=input.dtype).reshape(1, c, 1, 1)
+            scale = scale + sq[:, :1] * w
+        scale = scale * (alpha / size) + k
+        output = scale.pow(-beta) * input
+        ctx.size, ctx.alpha, ctx.beta, ctx.scale = size, alpha, beta, scale
+        ctx.save_for_backward(input, output)
+        return output
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, output = ctx.saved_tensors
+        size, c = ctx.size, input.size(1)
+        inv = int(size - (size - 1) / 2)
+        ratio = grad_output * output / ctx.scale
+        lo = [min(max(0, i - inv), c) for i in range(c)]
+        hi = [min(c - 1, i + size - 1 - inv) for i in range(c)]
+        accum = _channel_window_sum(ratio, lo, hi)
+        grad = ctx.scale.pow(-ctx.beta) * grad_output
+        grad = grad - input * accum * (2 * ctx.alpha * ctx.beta / size)
+        return grad, None, None, None, None
+
+
+_cross_map_lrn2d = CrossMapLRN2d  # the Function; the name now goes to the module below
+
+
+class CrossMapLRN2d(Module):  # noqa: F811
+    """torch's legacy local response normalization across channels of 4-d input: each
+    element divided by (k + alpha / size * sum of squares over `size` neighbouring
+    channels) ** beta."""
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1):
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input):
+        return _cross_map_lrn2d.apply(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self):
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

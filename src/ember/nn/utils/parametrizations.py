@@ -1,5 +1,5 @@
-"""Ready-made parametrizations, as torch.nn.utils.parametrizations: orthogonal and
-spectral_norm (weight_norm is not implemented yet: it needs torch's fused weight-norm node)."""
+"""Ready-made parametrizations, as torch.nn.utils.parametrizations: orthogonal,
+spectral_norm and weight_norm."""
 from enum import Enum, auto
 
 import ember
@@ -7,7 +7,7 @@ from ember._tensor import Tensor
 from ember.nn.modules.module import Module
 from ember.nn.utils import parametrize
 
-__all__ = ["orthogonal", "spectral_norm"]
+__all__ = ["orthogonal", "spectral_norm", "weight_norm"]
 
 
 def _is_orthogonal(Q):
@@ -205,4 +205,43 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
         dim = 1 if transposed and isinstance(module, transposed) else 0
     parametrize.register_parametrization(module, name,
                                          _SpectralNorm(weight, n_power_iterations, dim, eps))
+    return module
+
+
+class _WeightNorm(Module):
+    """Maps (magnitude g, direction v) to the weight v * (g / ||v||), the norm over every
+    dim but `dim` (dim=None: the whole tensor), as torch._weight_norm."""
+
+    def __init__(self, dim=0):
+        super().__init__()
+        if dim is None:
+            dim = -1
+        self.dim = dim
+
+    def forward(self, weight_g, weight_v):
+        """The weight of magnitude `weight_g` along `weight_v`."""
+        return ember._weight_norm(weight_v, weight_g, self.dim)
+
+    def right_inverse(self, weight):
+        """(norm_except_dim(weight, 2, dim), weight): the magnitude and direction of
+        `weight`."""
+        return ember.norm_except_dim(weight, 2, self.dim), weight
+
+
+def weight_norm(module, name="weight", dim=0):
+    """Register a weight-normalization parametrization on `module.<name>`: the weight is
+    `original0 * original1 / ||original1||` with the magnitude in
+    `parametrizations.<name>.original0` and the direction in `.original1`, the norm over
+    every dim but `dim` (dim=None: the whole tensor). Loads state_dicts of the old
+    nn.utils.weight_norm (`<name>_g`, `<name>_v`) too. Returns the module."""
+    parametrize.register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+
+    def _weight_norm_compat_hook(state_dict, prefix, local_metadata, strict, missing_keys,
+                                 unexpected_keys, error_msgs):
+        g_key, v_key = f"{prefix}{name}_g", f"{prefix}{name}_v"
+        if g_key in state_dict and v_key in state_dict:
+            state_dict[f"{prefix}parametrizations.{name}.original0"] = state_dict.pop(g_key)
+            state_dict[f"{prefix}parametrizations.{name}.original1"] = state_dict.pop(v_key)
+
+    module._register_load_state_dict_pre_hook(_weight_norm_compat_hook)
     return module
