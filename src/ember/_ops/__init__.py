@@ -6,3 +6,4 @@ from ember._ops import engine, registry  # noqa: F401
 from ember._ops import (creation, elementwise, indexing, linalg, reduction,  # noqa: F401
                         shape, sorting, special)
 from ember._ops import conv, nn_activation, nn_loss, nn_norm, pooling  # noqa: F401,E402
+from ember._ops import sampling  # noqa: F401,E402
