@@ -58,7 +58,7 @@ from ember.autograd.grad_mode import (enable_grad, inference_mode,  # noqa: E402
                                       is_grad_enabled, is_inference_mode_enabled, no_grad,
                                       set_grad_enabled)
 from ember import _runtime  # noqa: E402
-from ember._runtime import (accelerator, backends, cuda, get_num_threads,  # noqa: E402,F401
+from ember._runtime import (accelerator, backends, cpu, cuda, get_num_threads,  # noqa: E402,F401
                             get_num_interop_threads, mps, set_num_interop_threads,
                             set_num_threads, set_float32_matmul_precision,
                             get_float32_matmul_precision, use_deterministic_algorithms,
@@ -67,6 +67,17 @@ from ember._runtime import (accelerator, backends, cuda, get_num_threads,  # noq
 from ember import linalg, random, special, utils, return_types, types  # noqa: E402,F401
 from ember import serialization  # noqa: E402
 from ember.serialization import load, save  # noqa: E402,F401
+from ember.amp.autocast_mode import (autocast, autocast_decrement_nesting,  # noqa: E402,F401
+                                     autocast_increment_nesting, clear_autocast_cache,
+                                     get_autocast_cpu_dtype, get_autocast_dtype,
+                                     get_autocast_gpu_dtype, is_autocast_cache_enabled,
+                                     is_autocast_cpu_enabled, is_autocast_enabled,
+                                     set_autocast_cache_enabled, set_autocast_cpu_dtype,
+                                     set_autocast_cpu_enabled, set_autocast_dtype,
+                                     set_autocast_enabled, set_autocast_gpu_dtype)
+from ember.amp.grad_scaler import (  # noqa: E402,F401
+    _non_finite_check_and_unscale_ as _amp_foreach_non_finite_check_and_unscale_,
+    _update_scale_ as _amp_update_scale_)
 
 autograd.Variable = Tensor
 

@@ -77,7 +77,21 @@ class _CudaModule(types.ModuleType):
 
 
 cuda = _CudaModule("ember.cuda")
-cuda.amp = _ns("ember.cuda.amp")
+
+
+def _amp_alias(device_type):
+    """`__getattr__` of ember.<device_type>.amp: the deprecated torch.cpu.amp / torch.cuda.amp
+    spellings, loaded from ember.amp on first use."""
+    def __getattr__(name):
+        from ember.amp import _legacy
+        return _legacy.attribute(device_type, name)
+    return __getattr__
+
+
+cuda.amp = _ns("ember.cuda.amp", __getattr__=_amp_alias("cuda"))
+cpu = _ns("ember.cpu", is_available=lambda: True, device_count=lambda: 1,
+          current_device=lambda: "cpu", synchronize=lambda device=None: None)
+cpu.amp = _ns("ember.cpu.amp", __getattr__=_amp_alias("cpu"))
 
 _matmul = _ns("ember.backends.cuda.matmul", allow_tf32=False,
               allow_fp16_reduced_precision_reduction=True,
@@ -199,8 +213,8 @@ def is_deterministic_algorithms_warn_only_enabled():
 
 
 # `import ember.cuda`, `import ember.backends.cudnn as cudnn`, ... find these namespaces
-for _m in (cuda, cuda.amp, backends, backends.cuda, backends.cuda.matmul, backends.cudnn,
-           backends.mps, backends.mkldnn, backends.openmp, backends.mkl, mps, accelerator,
-           version):
+for _m in (cuda, cuda.amp, cpu, cpu.amp, backends, backends.cuda, backends.cuda.matmul,
+           backends.cudnn, backends.mps, backends.mkldnn, backends.openmp, backends.mkl, mps,
+           accelerator, version):
     sys.modules.setdefault(_m.__name__, _m)
 del _m

@@ -15,6 +15,7 @@ from ember._ops import engine
 from ember._ops._util import broadcast_shapes, make
 from ember._ops.engine import GRAD, Node, execute
 from ember._ops.registry import export
+from ember._ops import autocast as _ac
 
 ndarray = xp.ndarray
 _BOOL, _INT, _FLOAT, _COMPLEX = _dt.BOOL, _dt.INT, _dt.FLOAT, _dt.COMPLEX
@@ -1450,6 +1451,8 @@ def view_as_real(input):
 @export(method=False)
 def view_as_complex(input):
     """A complex view of a float tensor whose last dimension has size 2."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(view_as_complex, input)
     if input.dtype not in (_dt.float32, _dt.float64):
         raise RuntimeError(f"view_as_complex is only supported for float and double tensors, "
                            f"but got a tensor of scalar type: {_scalar_type_name(input.dtype)}")
@@ -1556,6 +1559,8 @@ def complex(real, imag, *, out=None):
 @export(method=False)
 def polar(abs, angle, *, out=None):
     """A complex tensor abs * (cos(angle) + i sin(angle))."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(polar, abs, angle, out=out)
     _complex_args("polar", abs, angle)
     return _out(_run(PolarBackward0, (abs, angle), (abs._data, angle._data)), out)
 
@@ -1842,10 +1847,32 @@ def equal(input, other):
 
 # --- selection and clamping --------------------------------------------------------------------
 
+_BITS = {4: xp.int32, 8: xp.int64}
+
+
+def _where_arrays(cond, a, b):
+    """xp.where(cond, a, b). Where one side is the number +0 and the other a float array of the
+    condition's shape (ReLU's and masking's backward), the result is the array's bits ANDed
+    with a mask: NumPy's where branches per element, several times slower on a random mask."""
+    for keep, arr, zero in ((True, a, b), (False, b, a)):
+        if (zero.__class__ in (float, int) and zero == 0 and math.copysign(1, zero) > 0
+                and arr.__class__ is ndarray and arr.dtype.kind == "f"
+                and arr.dtype.itemsize in _BITS and arr.shape == cond.shape):
+            it = _BITS[arr.dtype.itemsize]
+            mask = cond.astype(it)  # 1 where cond
+            if keep:
+                xp.negative(mask, out=mask)  # all ones where cond: keep arr there
+            else:
+                mask -= 1  # all ones where not cond
+            mask &= arr.view(it)
+            return mask.view(arr.dtype)
+    return xp.where(cond, a, b)
+
+
 class WhereBackward0(Node):
     def forward(self, a, b, cond):
         self.cond = cond
-        return xp.where(cond, a, b)
+        return _where_arrays(cond, a, b)
 
     def backward(self, grad):
         cond = make(self.cond, _dt.bool)

@@ -24,6 +24,7 @@ from ember._ops.engine import GRAD, Node, execute
 from ember._ops.elementwise import _inplace
 from ember._ops.reduction import RETURN_TYPES, return_type
 from ember._ops.registry import export
+from ember._ops import autocast as _ac
 
 _LOW = (_dt.float16, _dt.bfloat16)
 
@@ -122,6 +123,8 @@ class MmBackward0(Node):
 @export
 def mm(input, mat2, *, out=None):
     """Matrix product of two 2-D tensors (no broadcasting, no type promotion)."""
+    if _ac.on and _ac.active():
+        return _ac.lower(mm, input, mat2, out=out)
     a, b = input._data, mat2._data
     if a.ndim == 2 and b.ndim == 2 and input.dtype is mat2.dtype and a.shape[1] == b.shape[0] \
             and input.device is mat2.device and input.dtype is not _dt.bool:
@@ -159,6 +162,8 @@ def _check_bmm(a, b):
 @export
 def bmm(input, mat2, *, out=None):
     """Batched matrix product of two 3-D tensors with the same batch size."""
+    if _ac.on and _ac.active():
+        return _ac.lower(bmm, input, mat2, out=out)
     if input._data.ndim != 3:
         raise RuntimeError(f"batch1 must be a 3D tensor, got {input._data.ndim}-D tensor")
     if mat2._data.ndim != 3:
@@ -291,6 +296,8 @@ def _should_fold(a, b):
 def matmul(input, other, *, out=None):
     """Matrix product with torch's rules: dot for 1-D @ 1-D, mv, mm, and batched products that
     broadcast the batch dims (1-D operands get a dim prepended / appended, then removed)."""
+    if _ac.on and _ac.active():
+        return _ac.lower(matmul, input, other, out=out)
     na, nb = input._data.ndim, other._data.ndim
     if na == 2 and nb == 2:
         r = mm(input, other)
@@ -426,6 +433,8 @@ class AddmmBackward0(Node):
 @export
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * (mat1 @ mat2), input broadcasting to the product's shape."""
+    if _ac.on and _ac.active():
+        return _ac.lower(addmm, input, mat1, mat2, beta=beta, alpha=alpha, out=out)
     for name, t in (("mat1", mat1), ("mat2", mat2)):
         if t._data.ndim != 2:
             raise RuntimeError(f"{name} must be a matrix, got {t._data.ndim}-D tensor")
@@ -516,6 +525,8 @@ class BaddbmmBackward0(Node):
 @export
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * bmm(batch1, batch2)."""
+    if _ac.on and _ac.active():
+        return _ac.lower(baddbmm, input, batch1, batch2, beta=beta, alpha=alpha, out=out)
     _check_batches(batch1, batch2)
     a, b = _check_same3(input, batch1, batch2)
     _check_expand(input._data.shape, (a.shape[0], a.shape[1], b.shape[2]))
@@ -541,6 +552,8 @@ class AddbmmBackward0(Node):
 @export
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * (the sum over the batch of batch1[i] @ batch2[i])."""
+    if _ac.on and _ac.active():
+        return _ac.lower(addbmm, input, batch1, batch2, beta=beta, alpha=alpha, out=out)
     _check_batches(batch1, batch2)
     if not (input.dtype is batch1.dtype is batch2.dtype):
         raise RuntimeError(f"self and mat2 must have the same dtype, but got "
@@ -834,6 +847,15 @@ def _normalize_equation(eq, operands):
     return ",".join(subs) + "->" + out
 
 
+def _einsum_contracts(eq):
+    """True if an index shared by two operands is summed: torch computes such pairs with bmm,
+    which autocast runs in lower precision (products without one are elementwise)."""
+    ins, out = eq.split("->")
+    subs = ins.split(",")
+    return len(subs) > 1 and any(c not in out and sum(c in s for s in subs) > 1
+                                 for c in set("".join(subs)))
+
+
 @export(method=False)
 def einsum(equation, *operands):
     """Einstein summation over the operands, e.g. einsum('ij,jk->ik', a, b); '...' stands for
@@ -841,6 +863,8 @@ def einsum(equation, *operands):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     eq = _normalize_equation(equation, operands)
+    if _ac.on and _ac.active() and _einsum_contracts(eq):
+        return _ac.lower(einsum, equation, *operands)
     ins = eq.split("->")[0].split(",")
     sizes = {}
     for k, (s, op) in enumerate(zip(ins, operands)):
@@ -1018,6 +1042,8 @@ class LinalgInvExBackward0(Node):
 def linalg_inv_ex(A, *, check_errors=False, out=None):
     """(inverse, info) of square matrices; info > 0 marks a singular matrix (the index of its
     zero pivot) instead of raising, unless check_errors."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(linalg_inv_ex, A, check_errors=check_errors, out=out)
     _check_matrix(A, "linalg.inv_ex", square=True)
     inv, info = execute(LinalgInvExBackward0, (A,), (A._data,))
     if check_errors:
@@ -1032,12 +1058,16 @@ _SINGULAR_INV = ("The diagonal element {} is zero, the inversion could not be co
 @export
 def inverse(input, *, out=None):
     """The inverse of each square matrix (torch.inverse, same as linalg.inv)."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(inverse, input, out=out)
     return linalg_inv(input, out=out)
 
 
 def linalg_inv(A, *, out=None):
     """The inverse of a square matrix (or of each matrix of a batch); LinAlgError if one is
     singular."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(linalg_inv, A, out=out)
     return _out(_inv(A, "linalg.inv"), out)
 
 
@@ -1224,6 +1254,8 @@ _SINGULAR_SOLVE = "The solver failed because the input matrix is singular."
 def linalg_solve(A, B, *, left=True, out=None):
     """The solution X of A X = B (or X A = B with left=False) for square A, B a matrix or a
     vector (batch dims broadcast); LinAlgError if A is singular."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(linalg_solve, A, B, left=left, out=out)
     vector = _solve_checks(A, B, left, "linalg.solve")
     x, info = execute(LinalgSolveExBackward0, (A, B), (A._data, B._data), (left, vector))
     _raise_info(info._data, A._data.ndim, "torch.linalg.solve", _SINGULAR_SOLVE)
@@ -1703,6 +1735,8 @@ _LU_SOLVE_DEPRECATED = (
 def lu_solve(input, LU_data, LU_pivots, *, out=None):
     """X with A X = input for A given by (LU_data, LU_pivots) of lu_factor (the deprecated
     torch.lu_solve: linalg.lu_solve with the arguments reordered)."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(lu_solve, input, LU_data, LU_pivots, out=out)
     warnings.warn(_LU_SOLVE_DEPRECATED, UserWarning, stacklevel=2)
     return linalg_lu_solve(LU_data, LU_pivots, input, out=out)
 
@@ -1750,6 +1784,8 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False,
     """(solution, cloned_coefficient): X with A X = input for the upper (lower) triangle of A
     (A^T X = input with transpose; a unit diagonal with unitriangular), and a copy of A
     broadcast to the batch (the deprecated torch.triangular_solve)."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(triangular_solve, input, A, upper, transpose, unitriangular, out=out)
     warnings.warn(_TRIANGULAR_DEPRECATED, UserWarning, stacklevel=2)
     for name, t in (("b", input), ("A", A)):
         if t._data.ndim < 2:
@@ -1815,6 +1851,8 @@ _NOT_PD = ("The factorization could not be completed because the input is not "
 def linalg_cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     """(L, info) of the Cholesky factorisation A = L L^H; info > 0 (the order of the failing
     leading minor) instead of an error for a matrix that is not positive-definite."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(linalg_cholesky_ex, A, upper=upper, check_errors=check_errors, out=out)
     _check_matrix(A, "linalg.cholesky_ex", square=True)
     L, info = execute(LinalgCholeskyExBackward0, (A,), (A._data,), (upper,))
     if check_errors:
@@ -1825,6 +1863,8 @@ def linalg_cholesky_ex(A, *, upper=False, check_errors=False, out=None):
 def linalg_cholesky(A, *, upper=False, out=None):
     """The lower triangular L with A = L L^H for Hermitian positive-definite A (reading A's
     lower triangle); upper=True gives U = L^H (reading the upper triangle)."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(linalg_cholesky, A, upper=upper, out=out)
     _check_matrix(A, "linalg.cholesky", square=True)
     L, info = execute(LinalgCholeskyExBackward0, (A,), (A._data,), (upper,))
     _raise_info(info._data, A._data.ndim, "linalg.cholesky", _NOT_PD)
@@ -1847,6 +1887,8 @@ class CholeskyBackward0(Node):
 def cholesky(input, upper=False, *, out=None):
     """Cholesky factor of positive-definite matrices (deprecated torch.cholesky; prefer
     linalg.cholesky)."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(cholesky, input, upper, out=out)
     warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be "
                   "removed in a future PyTorch release.\nL = torch.cholesky(A)\nshould be "
                   "replaced with\nL = torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, "
@@ -1890,6 +1932,8 @@ class CholeskySolveBackward0(Node):
 @export
 def cholesky_solve(input, input2, upper=False, *, out=None):
     """X with (L L^H) X = input for the Cholesky factor L = input2 (U^H U with upper=True)."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(cholesky_solve, input, input2, upper, out=out)
     _check_matrix(input, "linalg.cholesky_solve", name="input")
     _check_matrix(input2, "linalg.cholesky_solve", square=True, name="input2")
     if input.dtype is not input2.dtype:
@@ -1923,6 +1967,8 @@ class CholeskyInverseBackward0(Node):
 @export
 def cholesky_inverse(input, upper=False, *, out=None):
     """The inverse of L L^H (U^H U with upper=True) from its Cholesky factor."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(cholesky_inverse, input, upper, out=out)
     _check_matrix(input, "cholesky_inverse", square=True, name="input")
     return _out(execute(CholeskyInverseBackward0, (input,), (input._data,), (upper,)), out)
 
@@ -2231,12 +2277,16 @@ def _svd(A, full_matrices):
 
 def linalg_svd(A, full_matrices=True, *, driver=None, out=None):
     """A = U diag(S) Vh with S descending; full_matrices=False gives the reduced factors."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(linalg_svd, A, full_matrices, driver=driver, out=out)
     _check_matrix(A, "linalg.svd")
     return _RETURN_TYPES["linalg_svd"](*_svd(A, full_matrices))
 
 
 def linalg_svdvals(A, *, driver=None, out=None):
     """The singular values of A, descending (the vectors are computed only for a gradient)."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(linalg_svdvals, A, driver=driver, out=out)
     _check_matrix(A, "linalg.svdvals")
     if _needs_grad(A):
         return _out(_svd(A, False)[1], out)
@@ -2247,6 +2297,8 @@ def linalg_svdvals(A, *, driver=None, out=None):
 def svd(input, some=True, compute_uv=True, *, out=None):
     """(U, S, V) with input = U diag(S) V^H (deprecated torch.svd; note V, not Vh); some=False
     gives full U and V; compute_uv=False gives zero U and V."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(svd, input, some, compute_uv, out=out)
     _check_matrix(input, "linalg.svd")
     if not compute_uv:
         from ember._ops.creation import zeros
@@ -2301,6 +2353,8 @@ class LinalgQrBackward0(Node):
 def linalg_qr(A, mode="reduced", *, out=None):
     """A = Q R with orthonormal columns in Q and upper triangular R; mode 'reduced',
     'complete' or 'r' (R only, Q empty)."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(linalg_qr, A, mode, out=out)
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
                            "'reduced' (default), 'r', or 'complete'")
@@ -2311,6 +2365,8 @@ def linalg_qr(A, mode="reduced", *, out=None):
 @export
 def qr(input, some=True, *, out=None):
     """(Q, R) of input (deprecated torch.qr: some=False gives the complete factorisation)."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(qr, input, some, out=out)
     warnings.warn("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a "
                   "future PyTorch release.\nThe boolean parameter 'some' has been replaced with a "
                   "string parameter 'mode'.\nQ, R = torch.qr(A, some)\nshould be replaced "
@@ -2405,6 +2461,8 @@ def linalg_householder_product(A, tau, *, out=None):
     """The first n columns of H_1 ... H_k for A (m x n, m >= n) and tau (k <= n) as geqrf
     returns them: H_i = I - tau_i v_i v_i^H, v_i a 1 at row i over column i of A below it.
     With geqrf's output this is the Q of the QR decomposition."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(linalg_householder_product, A, tau, out=out)
     fname = "torch.linalg.householder_product"
     if A._data.ndim < 2:
         raise RuntimeError(f"{fname}: input must have at least 2 dimensions.")
@@ -2425,6 +2483,8 @@ def linalg_householder_product(A, tau, *, out=None):
 @export
 def orgqr(input, tau):
     """The Q of geqrf's (a, tau): same as linalg.householder_product."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(orgqr, input, tau)
     return linalg_householder_product(input, tau)
 
 
@@ -2441,6 +2501,8 @@ class GeqrfBackward0(Node):
 def geqrf(input, *, out=None):
     """(a, tau): LAPACK's geqrf QR factorisation, R on and above the diagonal of a and the
     Householder vectors below it (see linalg.householder_product). Not differentiable."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(geqrf, input, out=out)
     if input._data.ndim < 2:
         raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
     if input.dtype.category < _dt.FLOAT or input.dtype in _LOW:
@@ -2479,6 +2541,8 @@ def _ormqr(A, tau, C, left, transpose):
 def ormqr(input, tau, other, left=True, transpose=False, *, out=None):
     """Q other (other Q with left=False; Q^H with transpose) for the Q = H_1 ... H_k that
     geqrf's (input, tau) describe, without forming Q."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(ormqr, input, tau, other, left, transpose, out=out)
     fname = "torch.ormqr"
     for name, t in (("input", input), ("other", other)):
         if t._data.ndim < 2:
@@ -2536,6 +2600,8 @@ def _check_uplo(uplo):
 def linalg_eigh(A, UPLO="L", *, out=None):
     """(eigenvalues ascending, eigenvectors) of Hermitian matrices, reading the lower (UPLO='L')
     or upper triangle."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(linalg_eigh, A, UPLO, out=out)
     _check_uplo(UPLO)
     _check_matrix(A, "linalg.eigh", square=True)
     return _RETURN_TYPES["linalg_eigh"](*execute(LinalgEighBackward0, (A,), (A._data,),
@@ -2544,6 +2610,8 @@ def linalg_eigh(A, UPLO="L", *, out=None):
 
 def linalg_eigvalsh(A, UPLO="L", *, out=None):
     """The eigenvalues (ascending) of Hermitian matrices."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(linalg_eigvalsh, A, UPLO, out=out)
     _check_uplo(UPLO)
     _check_matrix(A, "linalg.eigvalsh", square=True)
     if _needs_grad(A):
@@ -2586,12 +2654,16 @@ class LinalgEigBackward0(Node):
 def linalg_eig(A, *, out=None):
     """(eigenvalues, eigenvectors) of square matrices, always complex; each eigenvector has
     norm 1."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(linalg_eig, A, out=out)
     _check_matrix(A, "linalg.eig", square=True)
     return _RETURN_TYPES["linalg_eig"](*execute(LinalgEigBackward0, (A,), (A._data,)))
 
 
 def linalg_eigvals(A, *, out=None):
     """The (complex) eigenvalues of square matrices."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(linalg_eigvals, A, out=out)
     _check_matrix(A, "linalg.eigvals", square=True)
     if _needs_grad(A):
         return _out(execute(LinalgEigBackward0, (A,), (A._data,))[0], out)
@@ -2680,6 +2752,8 @@ def linalg_pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=Non
 @export
 def pinverse(input, rcond=1e-15):
     """The pseudo-inverse with relative cutoff rcond (torch.pinverse)."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(pinverse, input, rcond)
     return linalg_pinv(input, rtol=rcond)
 
 
@@ -2744,6 +2818,8 @@ def linalg_lstsq(A, B, rcond=None, *, driver=None):
     """The least-squares solution of A X = B (minimum norm when A is rank deficient), with
     residuals, rank and singular values as the chosen LAPACK driver reports them (default
     'gelsy': rank only)."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(linalg_lstsq, A, B, rcond, driver=driver)
     fname = "torch.linalg.lstsq"
     _check_matrix(A, fname, name="input")
     _check_same_dtype(A, B, fname)
@@ -2773,6 +2849,8 @@ def linalg_lstsq(A, B, rcond=None, *, driver=None):
 def linalg_matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):
     """The number of singular values (|eigenvalues| when hermitian) above
     max(atol, rtol * largest); `tol` is an absolute cutoff."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(linalg_matrix_rank, A, tol, hermitian, atol=atol, rtol=rtol, out=out)
     if A._data.ndim < 2:
         raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least "
                            "2 dimensions.")
@@ -2906,6 +2984,8 @@ def linalg_norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
 
 def linalg_vecdot(x, y, *, dim=-1, out=None):
     """sum(x.conj() * y) over dim (vdot for two vectors, else mul and sum, as torch)."""
+    if _ac.on and _ac.active():
+        return _ac.lower(linalg_vecdot, x, y, dim=dim, out=out)
     for t in (x, y):
         if t.dtype.category < _dt.FLOAT:
             raise RuntimeError("linalg.vecdot: Expected a floating point or complex tensor as "
@@ -3036,6 +3116,8 @@ def linalg_multi_dot(tensors, *, out=None):
 def linalg_tensorinv(A, ind=2, *, out=None):
     """The inverse of A seen as a matrix from its first `ind` dims to the rest: the result,
     of shape A.shape[ind:] + A.shape[:ind], contracts with A to the identity."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(linalg_tensorinv, A, ind, out=out)
     if ind <= 0:
         raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
     shape = A._data.shape
@@ -3048,6 +3130,8 @@ def linalg_tensorinv(A, ind=2, *, out=None):
 
 def linalg_tensorsolve(A, B, dims=None, *, out=None):
     """X with tensordot(A, X, X.ndim) = B; `dims` moves those dims of A to the end first."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(linalg_tensorsolve, A, B, dims, out=out)
     if dims is not None:
         nd = A._data.ndim
         dims = [wrap_dim(d, nd) for d in dims]
@@ -3120,6 +3204,8 @@ def linalg_cond(A, p=None, *, out=None):
     """The condition number of each matrix in the p-norm: largest / smallest singular value for
     p None or 2 (the inverse ratio for -2), else norm(A, p) * norm(inv(A), p) on square
     matrices ('fro', 'nuc', 1, -1, inf, -inf); inf for a singular matrix."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(linalg_cond, A, p, out=out)
     from ember._ops.creation import zeros
     if A._data.ndim < 2:
         raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")

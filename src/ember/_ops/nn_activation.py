@@ -13,6 +13,7 @@ from ember._ops.elementwise import (_erf, _no_kernel, _sigmoid, check_inplace, i
                                     where)
 from ember._ops.engine import GRAD, Node, execute
 from ember._ops.registry import export
+from ember._ops import autocast as _ac
 
 _SQRT1_2 = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -422,6 +423,8 @@ def glu(input, dim=-1):
 @export
 def prelu(input, weight):
     """max(0, x) + weight * min(0, x), weight per channel (dim 1) or a single value."""
+    if _ac.on and _ac.active():
+        return _ac.lower(prelu, input, weight)
     n = weight._data.size
     nd = input._data.ndim
     channels = input.shape[1] if nd >= 2 else 1

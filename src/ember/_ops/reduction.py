@@ -18,6 +18,7 @@ from ember._ops._util import make, wrap_dim, wrap_dims
 from ember._ops.elementwise import _out, _scalar_type_name, maximum, minimum, where
 from ember._ops.engine import Node, execute
 from ember._ops.registry import export
+from ember._ops import autocast as _ac
 
 _FLOAT = _dt.FLOAT
 _HALVES = (_dt.float16.np, _dt.bfloat16.np)
@@ -333,6 +334,8 @@ def _prod_others(x, d, r):
 @export
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Product of all elements, or over one dim; integer and bool inputs give int64."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(prod, input, dim, keepdim, dtype=dtype, out=out)
     dt = _sum_dtype(input, dtype)
     if dim is None:
         r = execute(ProdBackward0, (input,), (input._data,), (dt,))
@@ -1261,12 +1264,16 @@ def _quantile(input, q, dim, keepdim, interpolation, skip_nan):
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     """The q-th quantiles of input (flattened when dim is None) or along dim; q is a float or
     a 1-D tensor whose length becomes the result's first dim. A slice holding NaN gives NaN."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(quantile, input, q, dim, keepdim, interpolation=interpolation)
     return _quantile(input, q, dim, keepdim, interpolation, False)
 
 
 @export
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     """quantile ignoring NaN (NaN only where a slice is all NaN)."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(nanquantile, input, q, dim, keepdim, interpolation=interpolation)
     return _quantile(input, q, dim, keepdim, interpolation, True)
 
 

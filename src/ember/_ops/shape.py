@@ -29,6 +29,7 @@ from ember._ops._util import broadcast_shapes as _broadcast_shapes
 from ember._ops._util import make, shape_arg, wrap_dim, wrap_dims
 from ember._ops.engine import GRAD, Node, execute
 from ember._ops.registry import export
+from ember._ops import autocast as _ac
 
 ndarray = xp.ndarray
 _int64 = xp.int64
@@ -1003,6 +1004,8 @@ class TraceBackward0(Node):
 @export
 def trace(input):
     """Sum of the main diagonal of a 2-D tensor (int64 for integer input)."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(trace, input)
     if input._data.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim "
                            f"{input._data.ndim}")

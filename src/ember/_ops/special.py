@@ -23,6 +23,7 @@ from ember._ops.elementwise import (_ERF_A, _ERF_B, _ERF_C, _ERF_D, _ERF_P, _ERF
 from ember._ops.engine import Node, execute
 from ember._ops.reduction import RETURN_TYPES, return_type
 from ember._ops.registry import export
+from ember._ops import autocast as _ac
 
 ndarray = xp.ndarray
 _BOOL, _INT, _FLOAT, _COMPLEX = _dt.BOOL, _dt.INT, _dt.FLOAT, _dt.COMPLEX
@@ -1522,6 +1523,8 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """p-norm distance between each row of x1 (..., R1, C) and each row of x2 (..., R2, C),
     batch dims broadcast: a (..., R1, R2) tensor. For p = 2 and more than 25 rows (or with
     compute_mode='use_mm_for_euclid_dist') the distances come from one matrix product."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(cdist, x1, x2, p, compute_mode)
     if compute_mode not in _CDIST_MODES:
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
     mode = _CDIST_MODES[compute_mode]

@@ -9,6 +9,7 @@ from ember.nn._functional.activation import softmax
 from ember.nn._functional.dropout import dropout
 from ember.nn._functional.linear import linear
 from ember.nn._functional.padding import pad
+from ember._ops import autocast as _ac
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
@@ -55,6 +56,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     defaults to 1/sqrt(E). With `enable_gqa`, key/value heads (dim -3) are repeated to match
     the query's. Query rows that can attend to nothing give zeros. Dropout with probability
     `dropout_p` is applied to the attention weights (always, as torch does)."""
+    if _ac.on and _ac.active():
+        return _ac.lower(scaled_dot_product_attention, query, key, value, attn_mask, dropout_p,
+                         is_causal, scale, enable_gqa)
     if attn_mask is not None and attn_mask.dtype != ember.bool \
             and attn_mask.dtype != query.dtype:
         raise RuntimeError(

@@ -1,6 +1,7 @@
 """Linear maps (torch.nn.functional.linear, bilinear)."""
 import ember
 from ember._ops.nn_norm import linear as _linear_2d
+from ember._ops import autocast as _ac
 
 __all__ = ["linear", "bilinear"]
 
@@ -9,6 +10,8 @@ def linear(input, weight, bias=None):
     """y = input @ weight.T + bias over the last dim of input. A 2-D input with a bias is one
     addmm (AddmmBackward0), other ranks are flattened around it as torch does; without a bias
     it is a matmul."""
+    if _ac.on and _ac.active():
+        return _ac.lower(linear, input, weight, bias)
     if bias is None:
         return ember.matmul(input, weight.t())
     if input.dim() == 2:

@@ -11,6 +11,7 @@ from ember._ops import nn_loss as _L
 from ember._ops.engine import is_grad_enabled
 from ember.autograd import no_grad
 from ember._ops.nn_activation import logsigmoid
+from ember._ops import autocast as _ac
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "kl_div",
@@ -95,6 +96,8 @@ def _weighted(loss, weight, input, reduction, mean_by_weight):
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean squared error (x - y) ** 2, reduced; `weight` scales each element ('mean' then
     divides by the weights' sum)."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(mse_loss, input, target, size_average, reduce, reduction, weight)
     input, target = _broadcast_pair(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     if weight is not None:
@@ -104,6 +107,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean absolute error |x - y|, reduced (composed as abs(sub), as in torch)."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(l1_loss, input, target, size_average, reduce, reduction, weight)
     input, target = _broadcast_pair(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     loss = (input - target).abs()
@@ -114,6 +119,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """0.5 (x - y) ** 2 / beta where |x - y| < beta, |x - y| - beta / 2 elsewhere."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(smooth_l1_loss, input, target, size_average, reduce, reduction, beta)
     input, target = _broadcast_pair(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     if beta < 0:
@@ -126,6 +133,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """0.5 (x - y) ** 2 where |x - y| < delta, delta (|x - y| - delta / 2) elsewhere."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(huber_loss, input, target, reduction, delta, weight)
     input, target = _broadcast_pair(input, target)
     reduction = _reduction(None, None, reduction)
     if delta <= 0:
@@ -155,6 +164,9 @@ def _weight_array(weight, shape, dtype):
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
     """-w (y log x + (1 - y) log(1 - x)) for probabilities x; each log is clamped at -100."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(binary_cross_entropy, input, target, weight, size_average, reduce,
+                        reduction)
     reduction = _reduction(size_average, reduce, reduction)
     _check_same_size(input, target)
     d = input._data
@@ -173,6 +185,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                                      reduce=None, reduction="mean", pos_weight=None):
     """binary_cross_entropy(sigmoid(x), y) computed stably from the logits x; `pos_weight`
     scales the positive term (per class, broadcast over the last dim)."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(binary_cross_entropy_with_logits, input, target, weight, size_average,
+                        reduce, reduction, pos_weight)
     reduction = _reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({_size(target)}) must be the same as input size "
@@ -212,6 +227,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """Negative log likelihood: -weight[t] * input[n, t] for log-probabilities over dim 1
     (extra dims (N, C, d1, ...) allowed), skipping ignore_index; 'mean' divides by the
     total weight of the counted targets."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(nll_loss, input, target, weight, size_average, ignore_index, reduce,
+                        reduction)
     reduction = _reduction(size_average, reduce, reduction)
     n_classes = _nll_checks(input, target, weight)
     nd = input._data.ndim
@@ -252,6 +270,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """log_softmax over dim 1 followed by nll_loss (class-index targets), or by the cross
     entropy with class probabilities (floating targets of the input's shape);
     `label_smoothing` mixes the targets with the uniform distribution."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(cross_entropy, input, target, weight, size_average, ignore_index, reduce,
+                        reduction, label_smoothing)
     from ember._ops.reduction import log_softmax
     reduction = _reduction(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
@@ -309,6 +330,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     """Pointwise KL divergence target * (log target - input) for log-probabilities `input`
     (`log_target`: the target is given as log-probabilities too); 'batchmean' divides the
     sum by the batch size."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(kl_div, input, target, size_average, reduce, reduction, log_target)
     if size_average is not None or reduce is not None:
         red = _reduction(size_average, reduce, "mean")
     else:
@@ -329,6 +352,9 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                           reduction="mean"):
     """1 - cos(x1, x2) for target 1, max(0, cos(x1, x2) - margin) for target -1."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(cosine_embedding_loss, input1, input2, target, margin, size_average, reduce,
+                        reduction)
     reduction = _reduction(size_average, reduce, reduction)
     return _L.cosine_embedding(input1, input2, target, margin, reduction)
 
@@ -336,6 +362,9 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                         reduction="mean"):
     """max(0, -target * (x1 - x2) + margin)."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(margin_ranking_loss, input1, input2, target, margin, size_average, reduce,
+                        reduction)
     reduction = _reduction(size_average, reduce, reduction)
     return _L.margin_ranking(input1, input2, target, margin, reduction)
 
@@ -344,6 +373,9 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
                         size_average=None, reduce=None, reduction="mean"):
     """max(0, margin + d(a, p) - d(a, n)) with d the p-norm pairwise distance; `swap` uses
     min(d(a, n), d(p, n))."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(triplet_margin_loss, anchor, positive, negative, margin, p, eps, swap,
+                        size_average, reduce, reduction)
     reduction = _reduction(size_average, reduce, reduction)
     return _L.triplet_margin(anchor, positive, negative, margin, p, eps, swap, reduction)
 
@@ -372,6 +404,9 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
                          reduction="mean"):
     """x where target is 1, max(0, margin - x) where target is -1."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(hinge_embedding_loss, input, target, margin, size_average, reduce,
+                        reduction)
     reduction = _reduction(size_average, reduce, reduction)
     return _L.hinge_embedding(input, target, margin, reduction)
 
@@ -379,6 +414,9 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
                       reduce=None, reduction="mean"):
     """Multi-class hinge loss: sum over i != y of max(0, margin - x[y] + x[i]) ** p / C."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(multi_margin_loss, input, target, p, margin, weight, size_average, reduce,
+                        reduction)
     reduction = _reduction(size_average, reduce, reduction)
     if p != 1 and p != 2:
         raise ValueError("only p == 1 and p == 2 supported")
@@ -408,6 +446,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Multi-label hinge loss: for each listed target class j (labels up to the first -1)
     and each other class i, max(0, 1 - (x[j] - x[i])), summed and divided by C."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(multilabel_margin_loss, input, target, size_average, reduce, reduction)
     reduction = _reduction(size_average, reduce, reduction)
     nd = input._data.ndim
     if nd > 2 or (input._data.size == 0 and not (nd == 2 and input.shape[1])):
@@ -444,6 +484,8 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Two-class logistic loss log(1 + exp(-y x))."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(soft_margin_loss, input, target, size_average, reduce, reduction)
     reduction = _reduction(size_average, reduce, reduction)
     if target.requires_grad and is_grad_enabled():
         raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
@@ -460,6 +502,9 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
                      reduce=None, reduction="mean"):
     """Poisson negative log likelihood: exp(x) - y x for log-rates x (log_input), else
     x - y log(x + eps); `full` adds Stirling's approximation of log(y!) where y > 1."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(poisson_nll_loss, input, target, log_input, full, size_average, eps, reduce,
+                        reduction)
     reduction = _reduction(size_average, reduce, reduction)
     return _L.poisson_nll(input, target, log_input, full, eps, reduction)
 
@@ -498,6 +543,9 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     """Connectionist temporal classification loss of (T, N, C) (or (T, C)) log-probabilities
     against padded (N, S) or concatenated targets; 'mean' divides each sample's loss by its
     target length before averaging; `zero_infinity` zeroes impossible alignments."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(ctc_loss, log_probs, targets, input_lengths, target_lengths, blank,
+                        reduction, zero_infinity)
     reduction = _reduction(None, None, reduction)
     return _L.ctc(log_probs, targets, input_lengths, target_lengths, blank, reduction,
                   zero_infinity)

@@ -1,6 +1,7 @@
 """Normalisation layers' functional forms (torch.nn.functional.layer_norm, rms_norm,
 group_norm, batch_norm, instance_norm, local_response_norm, normalize)."""
 import ember
+from ember._ops import autocast as _ac
 
 __all__ = ["layer_norm", "rms_norm", "group_norm", "batch_norm", "instance_norm",
            "local_response_norm", "normalize"]
@@ -69,6 +70,8 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
         return input
     c = input.size(1)
     sq = input.mul(input)
+    if _ac.on and _ac.active() and dim > 3:
+        sq = _ac.to_fp32(sq)  # torch pools 4-d+ windows with avg_pool3d, a float32-list op
     shape = list(sq.shape)
     before, after = size // 2, (size - 1) // 2
     pad = [ember.zeros(shape[:1] + [n] + shape[2:], dtype=input.dtype) for n in (before, after)]

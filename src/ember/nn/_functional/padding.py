@@ -2,6 +2,7 @@
 replicate (ReflectionPad*DBackward0 / ReplicationPad*DBackward0 nodes in ember._ops.conv),
 and circular, composed from slice copies as torch does."""
 from ember._ops.conv import constant_pad_nd, index_pad
+from ember._ops import autocast as _ac
 
 __all__ = ["pad"]
 
@@ -62,4 +63,6 @@ def pad(input, pad, mode="constant", value=None):
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
     if mode == "circular":
         return _circular(input, pad)
+    if _ac.on and _ac.active() and (mode == "replicate" or nd < 3):
+        input = _ac.to_fp32(input)  # torch's autocast lists reflection_pad1d/2d, replication_pad*
     return index_pad(input, pad, mode)

@@ -4,6 +4,7 @@ run the 2-d node on an unsqueezed input, as torch does."""
 import ember
 from ember._ops import pooling as _P
 from ember._ops.pooling import adaptive_avg_pool1d, avg_pool1d
+from ember._ops import autocast as _ac
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
            "max_pool2d_with_indices", "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d",
@@ -53,6 +54,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """3-d max pooling over the last three dims of (N, C, D, H, W) or unbatched input."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(max_pool3d, input, kernel_size, stride, padding, dilation, ceil_mode,
+                        return_indices)
     out = max_pool3d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
     return out if return_indices else out[0]
 
@@ -68,6 +72,9 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """3-d average pooling over the last three dims."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(avg_pool3d, input, kernel_size, stride, padding, ceil_mode,
+                        count_include_pad, divisor_override)
     return _P.avg_pool_nd(input, 3, kernel_size, stride, padding, ceil_mode, count_include_pad,
                           divisor_override, "avg_pool3d")
 
@@ -113,6 +120,8 @@ def adaptive_avg_pool2d(input, output_size):
 
 def adaptive_avg_pool3d(input, output_size):
     """Adaptive average pooling of the last three dims to `output_size`."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(adaptive_avg_pool3d, input, output_size)
     return _adaptive_avg(input, output_size, 3, "adaptive_avg_pool3d")
 
 
@@ -147,6 +156,8 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 
 def adaptive_max_pool3d(input, output_size, return_indices=False):
     """Max pooling of the last three dims to a fixed size (adaptive windows)."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(adaptive_max_pool3d, input, output_size, return_indices)
     out = adaptive_max_pool3d_with_indices(input, output_size)
     return out if return_indices else out[0]
 
@@ -176,6 +187,8 @@ def _unpool_size(input, nd, kernel_size, stride, padding, output_size):
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """Partial inverse of max_pool2d: each value goes back to the flat position `indices`
     recorded by the pooling, every other output element is zero."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(max_unpool2d, input, indices, kernel_size, stride, padding, output_size)
     size = _unpool_size(input, 2, kernel_size, stride, padding, output_size)
     return _P.max_unpool(input, indices, size)
 
@@ -189,5 +202,7 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
 def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """Partial inverse of max_pool3d: values back to their flat D*H*W positions."""
+    if _ac.on and _ac.active():
+        return _ac.fp32(max_unpool3d, input, indices, kernel_size, stride, padding, output_size)
     size = _unpool_size(input, 3, kernel_size, stride, padding, output_size)
     return _P.max_unpool(input, indices, size)
