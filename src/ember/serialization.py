@@ -20,7 +20,6 @@ import io
 import os
 import pickle
 import struct
-import tempfile
 import zipfile
 import zlib
 
@@ -320,6 +319,20 @@ def _cleanup_stale(directory, base):
             os.unlink(os.path.join(directory, n))
 
 
+def _create_temp(directory, base):
+    """Open a new temporary file next to the target, named so that `_cleanup_stale` can tell
+    its writer's pid. Created with mode 0o666 so the kernel applies the umask, as open() does
+    for the target (no process-wide os.umask() round trip, which races with other threads)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = os.path.join(directory, f".{base}{_TMP_MARK}{os.getpid()}-{os.urandom(6).hex()}")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"ember.save: no free temporary file name in {directory}")
+
+
 def save(obj, f, pickle_module=None, pickle_protocol=DEFAULT_PROTOCOL,
          _use_new_zipfile_serialization=True, _disable_byteorder_record=False):
     """Save obj (tensors, state_dicts, nested containers, numbers, strings...) to f in
@@ -349,19 +362,15 @@ def save(obj, f, pickle_module=None, pickle_protocol=DEFAULT_PROTOCOL,
     if not os.path.isdir(directory):
         raise RuntimeError(f"Parent directory {os.path.dirname(path) or directory} does not "
                            "exist.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}{_TMP_MARK}{os.getpid()}-", dir=directory)
+    fd, tmp = _create_temp(directory, base)
     try:
         with os.fdopen(fd, "wb") as out:
             _write_archive(obj, out, name, pickle_protocol)
             out.flush()
             os.fsync(out.fileno())
         with contextlib.suppress(OSError):
-            if os.path.exists(path):
+            if os.path.exists(path):  # keep the replaced file's permissions
                 os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-            else:
-                umask = os.umask(0)
-                os.umask(umask)
-                os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -483,8 +492,8 @@ class _Load:
         self.storages[key] = (root, dtype)
         return _Storage(root, dtype) if dtype is not None else UntypedStorage(root)
 
-    def mapped(self, info):
-        """The record's bytes mapped copy-on-write from the file (mmap=True)."""
+    def data_start(self, info):
+        """Offset in the file of a stored record's bytes (after its local header)."""
         fp = self.zf.fp
         fp.seek(info.header_offset)
         head = fp.read(30)
@@ -495,6 +504,11 @@ class _Load:
         if start + info.file_size > self.file_size:
             raise RuntimeError(f"ember.load: record '{info.filename}' runs past the end of "
                                "the file")
+        return start
+
+    def mapped(self, info):
+        """The record's bytes mapped copy-on-write from the file (mmap=True)."""
+        start = self.data_start(info)
         if info.file_size == 0:
             return xp.empty(0, xp.uint8)
         return xp.memmap(self.mmap_path, dtype=xp.uint8, mode="c", offset=start,
@@ -502,6 +516,17 @@ class _Load:
 
     def read(self, info):
         raw = xp.empty(info.file_size, xp.uint8)
+        fp = self.zf.fp
+        if hasattr(fp, "readinto") and self.file_size < 1 << 62:
+            # straight from the file into the array (zipfile's reader copies once more),
+            # checking the CRC as zipfile would
+            fp.seek(self.data_start(info))
+            if fp.readinto(memoryview(raw)) != info.file_size:
+                raise RuntimeError(f"ember.load: record '{info.filename}' is truncated")
+            if zlib.crc32(raw) != info.CRC:
+                raise RuntimeError(f"ember.load: record '{info.filename}' is corrupted: Bad "
+                                   f"CRC-32 for file '{info.filename}'")
+            return raw
         try:
             with self.zf.open(info) as r:
                 got = r.readinto(memoryview(raw))

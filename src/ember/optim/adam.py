@@ -1,6 +1,7 @@
 """Adam, as torch.optim.Adam (AdamW is Adam with decoupled weight decay)."""
 import ember
 
+from . import _kernels
 from .optimizer import (Optimizer, _check_lr, _new_step, _scalar,
                         _use_grad_for_differentiable, _value)
 
@@ -79,6 +80,7 @@ class Adam(Optimizer):
             amsgrad = group["amsgrad"]
             maximize = group["maximize"]
             decoupled = group["decoupled_weight_decay"]
+            plain = not (group["differentiable"] or group["capturable"])
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -92,10 +94,22 @@ class Adam(Optimizer):
                     state["exp_avg_sq"] = ember.zeros_like(p)
                     if amsgrad:
                         state["max_exp_avg_sq"] = ember.zeros_like(p)
-                grad = -p.grad if maximize else p.grad
                 exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
                 step_t = state["step"]
                 step_t += 1
+                max_sq = state.get("max_exp_avg_sq") if amsgrad else None
+                if plain and _kernels.fast_ok(p, (exp_avg, exp_avg_sq, max_sq),
+                                              (beta1, beta2, lr, wd, eps)):
+                    # the same arithmetic on raw arrays, in place (no temporaries per op)
+                    _kernels.adam_(p._data, p.grad._data, exp_avg._data, exp_avg_sq._data,
+                                   None if max_sq is None else max_sq._data, beta1=beta1,
+                                   beta2=beta2, lr=lr, wd=wd, eps=eps, step=_value(step_t),
+                                   maximize=maximize, decoupled=decoupled)
+                    for t in (p, exp_avg, exp_avg_sq, max_sq):
+                        if t is not None:
+                            t._bump_version()
+                    continue
+                grad = -p.grad if maximize else p.grad
                 if wd != 0:
                     if decoupled:
                         p.mul_(1 - lr * wd)

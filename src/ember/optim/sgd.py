@@ -1,6 +1,7 @@
 """Stochastic gradient descent, as torch.optim.SGD."""
 import ember
 
+from . import _kernels
 from .optimizer import Optimizer, _check_lr, _scalar, _use_grad_for_differentiable, _value
 
 __all__ = ["SGD"]
@@ -62,8 +63,22 @@ class SGD(Optimizer):
             dampening = group["dampening"]
             nesterov = group["nesterov"]
             maximize = group["maximize"]
+            plain = not (group["differentiable"] or lr_needs_grad)
             for p in group["params"]:
                 if p.grad is None:
+                    continue
+                buf = self.state[p].get("momentum_buffer") if momentum != 0 else None
+                if plain and _kernels.fast_ok(p, (buf,), (lr, wd, momentum, dampening)):
+                    # the same arithmetic on raw arrays, in place (no temporaries per op)
+                    new = _kernels.sgd_(p._data, p.grad._data,
+                                        None if buf is None else buf._data, lr=lr, wd=wd,
+                                        momentum=momentum, dampening=dampening,
+                                        nesterov=nesterov, maximize=maximize)
+                    if new is not None:
+                        self.state[p]["momentum_buffer"] = ember.from_numpy(new)
+                    elif buf is not None:
+                        buf._bump_version()
+                    p._bump_version()
                     continue
                 grad = -p.grad if maximize else p.grad
                 if wd != 0:

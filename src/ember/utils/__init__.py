@@ -3,7 +3,7 @@ from ember.utils import dlpack  # noqa: F401
 
 
 def __getattr__(name):
-    if name in ("data", "checkpoint", "hooks", "tensorboard", "benchmark"):
+    if name in ("data", "checkpoint", "hooks", "tensorboard", "benchmark", "safetensors"):
         import importlib
         try:
             return importlib.import_module(f"ember.utils.{name}")
