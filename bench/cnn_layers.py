@@ -5,7 +5,8 @@ Workload: a conv2d stack forward + backward on a batch of 64 single-channel 28x2
 output; the gradients of both weights, both biases and the input are computed.
 
 Timing alternates blocks (each a few steps) between the libraries with the same thread
-count and reports the median seconds per step and the ratio of the medians, ember / torch.
+count and reports the median seconds per step and the ratio of the medians, ember / torch,
+then the peak memory above baseline of each library (bench/_memory.py).
 
 Run: `python bench/cnn_layers.py [--rounds N] [--threads T]`.
 """
@@ -69,7 +70,9 @@ def main():
     print(f"conv2d 1->32->64, 3x3, batch 64, 28x28, forward+backward, {threads} thread(s)")
     for k in ("ember", "torch"):
         print(f"  {k:5s}: {med[k] * 1e3:8.1f} ms/step (median of {args.rounds} blocks)")
-    print(f"  ratio ember/torch: {med['ember'] / med['torch']:.2f}")
+    print(f"  ratio ember/torch: {med['ember'] / med['torch']:.2f}", flush=True)
+    from _memory import report
+    print(report("cnn_layers", threads)[3])
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ dropout=0, norm_first=True, batch_first=True) on a (16, 128, 256) batch: forward
 loss, backward, manual SGD under no_grad over `model.parameters()`, grads set to None. Both
 libraries get identical weights and inputs (the first losses are checked to agree) and the
 same thread count; steps run in alternating blocks of ~0.3 s in one process and the result is
-the ratio of the medians, ember / torch (below 1.0 means ember is faster).
+the ratio of the medians, ember / torch (below 1.0 means ember is faster). Peak memory above
+baseline comes from a fresh child process per library (see bench/_memory.py).
 
 Run: `python bench/transformer_block.py [--rounds N] [--threads N] [--clock cpu]`.
 """
@@ -33,6 +34,7 @@ if __name__ == "__main__":
         os.environ[_var] = _threads_from_argv(sys.argv[1:])
 
 import numpy as np  # noqa: E402
+from _memory import report  # noqa: E402
 from eager_overhead import steps_per_block, time_block  # shared block timing
 
 BLOCK_SECONDS = 0.3
@@ -95,13 +97,20 @@ def main():
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
-                        help="cpu: this thread's CPU time, for a machine busy with other work "
-                             "(only meaningful with --threads 1)")
+                        help="cpu: CPU time (this thread's with --threads 1, the process's "
+                             "otherwise), for a machine busy with other work")
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory figures")
     args = parser.parse_args()
-    clock = time.thread_time if args.clock == "cpu" else time.perf_counter
+    if args.clock == "cpu":
+        clock = time.thread_time if args.threads == 1 else time.process_time
+    else:
+        clock = time.perf_counter
     e, t, ratio = compare(args.rounds, args.threads, clock)
     print(f"transformer_block  ember {e * 1e3:8.2f} ms  torch {t * 1e3:8.2f} ms  "
-          f"ember/torch {ratio:.2f}x  ({args.threads} thread(s))")
+          f"ember/torch {ratio:.2f}x  ({args.threads} thread(s), {args.clock} clock)",
+          flush=True)
+    if not args.no_memory:
+        print(report("transformer_block", args.threads)[3])
 
 
 if __name__ == "__main__":

@@ -97,8 +97,29 @@ def test_max_ties_and_nan_pick_like_torch():
     np.testing.assert_array_equal(ve.numpy(), vt.numpy())
 
 
+@pytest.mark.parametrize("k,s,p", [(2, 2, 0), (3, 1, 1), (3, 3, 0), (2, 3, 1), (4, 4, 0)])
+def test_max_pool_ties_and_several_nans_like_torch(k, s, p):
+    """Windows full of ties and of several NaNs: the first maximal offset wins, a NaN beats
+    any number and a later NaN an earlier one (torch's CPU kernel); values, indices and the
+    gradient, on disjoint (one assignment) and overlapping (accumulating) windows."""
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 3, (2, 3, 12, 12)).astype("float32")
+    x[rng.random(x.shape) < 0.1] = np.nan
+    x[0, 0, :4, :4] = np.nan
+    res = []
+    for lib, F in ((torch, torch.nn.functional), (ember, EF)):
+        t = lib.from_numpy(x.copy()).requires_grad_()
+        v, i = F.max_pool2d(t, k, s, p, return_indices=True)
+        g = lib.from_numpy(np.arange(v.numel(), dtype="float32").reshape(tuple(v.shape)))
+        v.backward(g)
+        res.append((v.detach().numpy(), i.numpy(), t.grad.numpy()))
+    for a, b in zip(*res):
+        np.testing.assert_array_equal(b, a)
+
+
 @pytest.mark.parametrize("fn,shape", [
     (lambda L, F, x: F.max_pool2d(x, 2, 1, 1, dilation=(1, 2)), (1, 2, 5, 6)),
+    (lambda L, F, x: F.max_pool2d(x, 2), (1, 2, 4, 6)),
     (lambda L, F, x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
      (1, 2, 6, 5)),
     (lambda L, F, x: F.avg_pool3d(x, 2, 1, 1), (1, 1, 3, 3, 3)),
@@ -106,7 +127,7 @@ def test_max_ties_and_nan_pick_like_torch():
     (lambda L, F, x: F.adaptive_max_pool2d(x, (2, 3)), (1, 2, 5, 4)),
     (lambda L, F, x: F.lp_pool2d(x, 2, 2), (1, 2, 4, 4)),
     (_unpool(2), (1, 2, 4, 4)),
-], ids=["max", "avg", "avg3", "aavg", "amax", "lp", "unpool"])
+], ids=["max", "max_disjoint", "avg", "avg3", "aavg", "amax", "lp", "unpool"])
 def test_gradcheck(fn, shape):
     x = ember.tensor(np.random.default_rng(0).standard_normal(shape), requires_grad=True)
     f = lambda t: fn(ember, EF, t)  # noqa: E731

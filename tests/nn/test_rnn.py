@@ -352,13 +352,77 @@ def test_grad_fn_matches_torch_for_composed_kinds(kind):
         [type(f).__name__ for f, _ in tout.grad_fn.next_functions]
 
 
-def test_lstm_grad_fn_is_composed():
-    """Documented difference: torch's CPU LSTM records one fused MkldnnRnnLayerBackward0
-    per layer; ember composes the steps (StackBackward0 over MulBackward0)."""
+def _names(fns):
+    return [None if f is None else type(f).__name__.replace("torch::autograd::", "")
+            for f, _ in fns]
+
+
+@pytest.mark.parametrize("kw", [{}, {"num_layers": 2, "bidirectional": True},
+                                {"bias": False}])
+def test_lstm_grad_fn_matches_torch(kw):
+    """float32 LSTM records one fused MkldnnRnnLayerBackward0 per layer and direction, with
+    torch's seven inputs (input, w_ih, w_hh, b_ih, b_hh, h0, c0); h_n and c_n stack its
+    outputs 1 and 2."""
+    tmod, emod = make_pair("LSTM", 3, 4, **kw)
+    n = tmod.num_layers * (2 if tmod.bidirectional else 1)
+    ht, he = to_both(np.zeros((n, 1, 4), "float32"))
+    tout, (th, _) = tmod(torch.randn(2, 1, 3, requires_grad=True), (ht, ht * 1))
+    eout, (eh, ec) = emod(ember.randn(2, 1, 3, requires_grad=True), (he, he * 1))
+    assert type(eout.grad_fn).__name__ == type(tout.grad_fn).__name__
+    for e, t in [(eout.grad_fn, tout.grad_fn), (eh.grad_fn, th.grad_fn)]:
+        assert _names(e.next_functions) == _names(t.next_functions)
+        for (en, enr), (tn, tnr) in zip(e.next_functions, t.next_functions):
+            assert enr == tnr
+            if en is not None:
+                assert _names(en.next_functions) == _names(tn.next_functions)
+    assert ec.grad_fn is not None
+
+
+@pytest.mark.parametrize("kw", [{}, {"bidirectional": True}])
+def test_lstm_fused_double_backward_matches_torch(kw):
+    """Double backward through the fused float32 layer: the gradient of a function of the
+    input gradient (create_graph=True) reaches the input, the states and every weight."""
+    tmod, emod = make_pair("LSTM", 3, 4, **kw)
+    rng = np.random.default_rng(3)
+    n = 2 if kw else 1
+    xs = to_both(rng.standard_normal((5, 2, 3)).astype("float32"))
+    hs = to_both(rng.standard_normal((n, 2, 4)).astype("float32"))
+    cs = to_both(rng.standard_normal((n, 2, 4)).astype("float32"))
+    grads = []
+    for lib, mod, k in ((torch, tmod, 0), (ember, emod, 1)):
+        x, h0, c0 = xs[k], hs[k], cs[k]
+        out, (h, c) = mod(x, (h0, c0))
+        loss = (out * out).sum() + h.sum() + (c * c).sum()
+        gx, gh = lib.autograd.grad(loss, (x, h0), create_graph=True)
+        ((gx * gx).sum() + (gh * gx[0, :, :1]).sum()).backward()
+        grads.append([x.grad, h0.grad, c0.grad] + [p.grad for p in mod.parameters()])
+    for t, e in zip(*grads):
+        close(e, t, 2e-4, 2e-5)
+
+
+@pytest.mark.parametrize("use", ["out", "h", "c"])
+def test_lstm_fused_one_output_used(use):
+    """Backward from a single output of the fused layer (the others get no gradient)."""
+    tmod, emod = make_pair("LSTM", 3, 4, num_layers=2, bidirectional=True)
+    x = np.random.default_rng(5).standard_normal((4, 2, 3)).astype("float32")
+    grads = []
+    for lib, mod in ((torch, tmod), (ember, emod)):
+        t = lib.from_numpy(x.copy()).requires_grad_()
+        out, (h, c) = mod(t)
+        {"out": out, "h": h, "c": c}[use].pow(2).sum().backward()
+        grads.append([t.grad] + [p.grad for p in mod.parameters()])
+    for t, e in zip(*grads):
+        close(e, t)
+
+
+def test_lstm_grad_fn_float64_is_composed():
+    """torch's float64 CPU LSTM is composed of the steps' ops (StackBackward0), as ember's."""
     _, emod = make_pair("LSTM", 3, 4)
-    out, (h, c) = emod(ember.randn(2, 1, 3, requires_grad=True))
+    emod.double()
+    out, (h, c) = emod(ember.randn(2, 1, 3, dtype=ember.float64, requires_grad=True))
     assert type(out.grad_fn).__name__ == "StackBackward0"
     assert h.grad_fn is not None and c.grad_fn is not None
+    _, emod = make_pair("LSTM", 3, 4)
     out2, _ = emod(ember.randn(2, 1, 3))  # parameters still require grad
     assert out2.requires_grad
     with ember.no_grad():
@@ -383,3 +447,10 @@ def test_float64_module(kind, kw):
     with pytest.raises(ValueError) as ee:
         emod(ember.zeros(2, 1, 3))
     assert str(ee.value) == str(te.value).replace("torch", "ember")
+
+
+@pytest.mark.parametrize("kind", ["RNN", "GRU", "LSTM"])
+def test_empty_sequence_raises_like_torch(kind):
+    for lib in (torch, ember):
+        with pytest.raises(RuntimeError, match="sequence length to be larger than 0"):
+            getattr(lib.nn, kind)(3, 4, batch_first=True)(lib.zeros(2, 0, 3))

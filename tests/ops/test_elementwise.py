@@ -483,3 +483,35 @@ def test_broadcasting_values_and_gradients(shapes, op, seed):
     for g, t in zip(*results):
         assert g.shape == t.shape
         np.testing.assert_allclose(g, t, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("zero_first", [True, False])
+def test_where_with_zero_number_keeps_bits(dtype, zero_first):
+    """where(cond, 0, x) / where(cond, x, 0) (ReLU's backward) returns x's exact values,
+    inf, nan and -0.0 included, and +0.0 elsewhere, as torch."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(64).astype(dtype)
+    x[:5] = [np.inf, -np.inf, np.nan, -0.0, 0.0]
+    cond = rng.random(64) < 0.5
+    cond[:5] = False if zero_first else True
+    res = []
+    for lib in (torch, ember):
+        c, t = lib.from_numpy(cond.copy()), lib.from_numpy(x.copy())
+        res.append((lib.where(c, 0.0, t) if zero_first else lib.where(c, t, 0.0)).numpy())
+    assert res[0].dtype == res[1].dtype
+    np.testing.assert_array_equal(res[1].view(f"int{8 * res[1].itemsize}"),
+                                  res[0].view(f"int{8 * res[0].itemsize}"))
+
+
+def test_relu_backward_special_grads():
+    """ReLU's gradient is the incoming one where the output is positive and 0 elsewhere, even
+    for inf and nan incoming gradients."""
+    x = np.array([-1.0, 2.0, -3.0, 4.0, 0.0, np.nan], "float32")
+    g = np.array([np.inf, np.nan, np.nan, -np.inf, 1.0, 2.0], "float32")
+    grads = []
+    for lib in (torch, ember):
+        t = lib.from_numpy(x.copy()).requires_grad_()
+        t.relu().backward(lib.from_numpy(g.copy()))
+        grads.append(t.grad.numpy())
+    np.testing.assert_array_equal(grads[1], grads[0])

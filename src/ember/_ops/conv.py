@@ -17,6 +17,7 @@ from ember._ops._util import make
 from ember._ops.elementwise import _scalar_type_name
 from ember._ops.engine import GRAD, Node, execute
 from ember._ops.registry import export
+from ember._ops import autocast as _ac
 
 ndarray = xp.ndarray
 _as_strided = xp.lib.stride_tricks.as_strided
@@ -198,17 +199,21 @@ class ConvolutionBackward0(Node):
             # (G, Cout/G, N*L), materialised: BLAS cannot read a broadcast (zero-stride) grad
             go = grad.transpose(0, 1).reshape(g, cout // g, math.prod(grad.shape[2:]) * n)
             go = go.contiguous()
-            if self.needs(0):
-                cols = w.reshape(g, cout // g, -1).transpose(1, 2) @ go
-                cols = cols.reshape(g * cols.shape[1], cols.shape[2])
-                gx = col2im(cols, x.shape[2:], ksize, stride, pads, dilation, self.out, True)
+            # the weight's gradient first, so the kept columns are freed before the input's
+            # gradient makes columns of its own (one im2col-sized buffer at a time)
             if self.needs(1):
                 if self._cols is not None and not GRAD.enabled:
                     cols = make(self._cols)
                 else:
                     cols = im2col(x, ksize, stride, pads, dilation, self.out, True)
                     cols = cols.reshape(g, cols.shape[0] // g, cols.shape[1])
+                self._cols = None
                 gw = _gemm_nt(go, cols).reshape(w.shape)
+                del cols
+            if self.needs(0):
+                cols = w.reshape(g, cout // g, -1).transpose(1, 2) @ go
+                cols = cols.reshape(g * cols.shape[1], cols.shape[2])
+                gx = col2im(cols, x.shape[2:], ksize, stride, pads, dilation, self.out, True)
         else:
             cin = w.shape[0]
             gcols = im2col(grad, ksize, stride, pads, dilation, x.shape[2:], True)
@@ -325,6 +330,9 @@ def convolution(input, weight, bias, stride, padding, dilation, transposed, outp
     """torch.convolution: the N-d (transposed) convolution behind every conv layer; `input`
     is batched (N, C, *S), `weight` is (C_out, C_in / groups, *k) or, transposed,
     (C_in, C_out / groups, *k)."""
+    if _ac.on and _ac.active():
+        return _ac.lower(convolution, input, weight, bias, stride, padding, dilation, transposed,
+                         output_padding, groups)
     nd = weight.dim() - 2
     stride = _tuple(stride, nd, "stride")
     padding = _tuple(padding, nd, "padding")

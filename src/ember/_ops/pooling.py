@@ -7,6 +7,7 @@ Each node pools the last 2 or 3 dims of its input (any leading dims). Windows co
 stride-tricks view of the padded input (see ember._ops.conv), so no Python loop runs over
 pixels; max pools return flat spatial indices into the unpadded input, as torch does.
 """
+import itertools
 import math
 
 from ember._backend import dtypes as _dt
@@ -35,15 +36,71 @@ def _flat_index(pos):
     return flat
 
 
+_BIT_TABLES = {}
+
+
+def _bit_tables(n):
+    """For every n-bit mask, the position of its lowest and of its highest set bit."""
+    if n not in _BIT_TABLES:
+        codes = xp.arange(1 << n)
+        bits = (codes[:, None] >> xp.arange(n)) & 1
+        low = xp.argmax(bits, axis=1).astype(xp.intp)
+        high = (n - 1 - xp.argmax(bits[:, ::-1], axis=1)).astype(xp.intp)
+        _BIT_TABLES[n] = (low, high)
+    return _BIT_TABLES[n]
+
+
+def _window_max(win, ksize):
+    """(max, flat kernel offset of the max) over the trailing kernel dims of a window view
+    (*lead, *out, *ksize). Ties keep the first offset; a NaN wins and a later NaN replaces an
+    earlier one, as in torch's CPU kernel.
+
+    For up to 16 offsets this is a few whole-array passes per offset, which read the strided
+    view far faster than an argmax along a short strided axis: a running maximum, then a
+    bit mask of the offsets equal to it, whose lowest set bit (a table lookup) is the arg-max."""
+    kk = math.prod(ksize)
+    if kk > 16:
+        flat = win.reshape(win.shape[:win.ndim - len(ksize)] + (kk,))
+        k = xp.argmax(flat, axis=-1)
+        return xp.take_along_axis(flat, k[..., None], axis=-1)[..., 0], k
+    views = [win[(Ellipsis,) + off] for off in itertools.product(*(range(k) for k in ksize))]
+    vals = views[0].copy()
+    for v in views[1:]:
+        xp.maximum(vals, v, out=vals)  # NaN-propagating
+    ctype = xp.uint8 if kk <= 8 else xp.uint16
+    code = xp.zeros(vals.shape, dtype=ctype)
+    for j, v in enumerate(views):
+        code |= (v == vals).view(xp.uint8).astype(ctype) << ctype(j)
+    low, high = _bit_tables(kk)
+    k = low[code]
+    if win.dtype.kind not in "iub":  # floats, bfloat16 included
+        nan = vals != vals
+        if nan.any():  # the maximum is NaN: the last NaN offset, as torch
+            code[...] = 0
+            for j, v in enumerate(views):
+                code |= (v != v).view(xp.uint8).astype(ctype) << ctype(j)
+            k = xp.where(nan, high[code], k)
+    return vals, k
+
+
 class _MaxWithIndices:
     """Backward shared by the max pools: the gradient goes to the arg-max of each window."""
+
+    disjoint = False
 
     def backward(self, grad, _grad_indices=None):
         nd = self.nd
         lead = grad.shape[:grad.dim() - nd]
         g = grad.reshape(lead + (math.prod(grad.shape[grad.dim() - nd:]),))
+        size = math.prod(self.size)
+        if self.disjoint:
+            # every index is distinct: one assignment at flat positions over all rows
+            rows = math.prod(lead)
+            flat = self.indices.reshape(rows, -1) + xp.arange(0, rows * size, size)[:, None]
+            gi = g.new_zeros(rows * size).index_put((make(flat.reshape(-1)),), g.reshape(-1))
+            return gi.reshape(lead + tuple(self.size))
         idx = make(self.indices.reshape(g.shape))
-        gi = g.new_zeros(lead + (math.prod(self.size),)).scatter_add(-1, idx, g)
+        gi = g.new_zeros(lead + (size,)).scatter_add(-1, idx, g)
         return gi.reshape(lead + tuple(self.size))
 
 
@@ -64,18 +121,19 @@ class MaxPool2DWithIndicesBackward0(_MaxWithIndices, Node):
             pads.append((padding[i], max(need - size[i] - padding[i], 0)))
         low = xp.iinfo(x.dtype).min if x.dtype.kind in "iu" else -xp.inf
         win = windows(pad_array(x, pads, low), ksize, stride, dilation, out)
-        flat = win.reshape(win.shape[:x.ndim] + (math.prod(ksize),))
-        k = xp.argmax(flat, axis=-1)
-        vals = xp.take_along_axis(flat, k[..., None], axis=-1)[..., 0]
-        # kernel offset -> position in the unpadded input, per dim
-        offs = xp.unravel_index(k, ksize)
-        pos = []
+        vals, k = _window_max(win, ksize)
+        # unpadded windows that cannot overlap send each input element at most one gradient
+        self.disjoint = (not any(lo or hi for lo, hi in pads) and
+                         all(stride[i] >= dilation[i] * (ksize[i] - 1) + 1 for i in range(nd)))
+        # flat input index = flat index of the window's start + the offset's flat delta
+        offs = xp.unravel_index(xp.arange(math.prod(ksize)), ksize)
+        delta = _flat_index([(offs[i] * dilation[i], size[i]) for i in range(nd)])
+        start = []
         for i in range(nd):
             shape = [1] * nd
             shape[i] = out[i]
-            start = (xp.arange(out[i]) * stride[i] - padding[i]).reshape(shape)
-            pos.append((start + offs[i] * dilation[i], size[i]))
-        self.indices = _flat_index(pos).astype(xp.int64)
+            start.append(((xp.arange(out[i]) * stride[i] - padding[i]).reshape(shape), size[i]))
+        self.indices = xp.add(_flat_index(start), delta.astype(xp.int64)[k], dtype=xp.int64)
         return vals, self.indices
 
 
@@ -224,17 +282,26 @@ class AdaptiveAvgPool2DBackward0(Node):
         dt = x.dtype
         if dt.itemsize == 2:  # half types accumulate in float32
             x = x.astype(xp.float32)
-        mats = []
+        mats, bounds = [], []
         for i in range(nd):
             size = x.shape[x.ndim - nd + i]
             start, end = _adaptive_bounds(size, out[i])
             pos = xp.arange(size)
             m = ((pos[None, :] >= start[:, None]) & (pos[None, :] < end[:, None]))
             mats.append((m / (end - start)[:, None]).astype(x.dtype))
+            bounds.append((start, end))
         self.mats = [m.astype(dt) for m in mats]
+        # the averaging matrix multiplies every entry (0 * nan = nan): with a NaN or inf in
+        # the input, average each window by slicing so it reaches only the windows holding it
+        finite = x.dtype.kind not in "fc" or bool(xp.isfinite(x).all())
         for i, m in enumerate(mats):
             ax = x.ndim - nd + i
-            x = xp.moveaxis(xp.moveaxis(x, ax, -1) @ m.T, -1, ax)
+            if finite:
+                x = xp.moveaxis(xp.moveaxis(x, ax, -1) @ m.T, -1, ax)
+            else:
+                lead = (slice(None),) * ax
+                x = xp.concatenate([x[lead + (slice(lo, hi),)].mean(axis=ax, keepdims=True)
+                                    for lo, hi in zip(*bounds[i])], axis=ax)
         return xp.ascontiguousarray(x).astype(dt, copy=False)
 
     def backward(self, grad):

@@ -1,13 +1,13 @@
 """Recurrent layers (torch.nn.RNN, LSTM, GRU) and single-step cells (RNNCell, LSTMCell,
 GRUCell).
 
-Each layer is composed from ember ops, so gradients and higher-order gradients come from the
-ops' own nodes: per layer and direction the input projection of every time step is one GEMM
-(`addmm`), then each step is one GEMM for all gates (`addmm` on the hidden state) followed by
-the gate nonlinearities. The time loop is Python. As torch on the CPU for RNN and GRU, the
-output of equal-length batches is a `StackBackward0` over the steps; torch's CPU LSTM instead
-records one fused `MkldnnRnnLayerBackward0` per layer, where ember's graph is the composed
-steps (same values and gradients, double backward included).
+Per layer and direction the input projection of every time step is one GEMM, then each step
+is one GEMM for all gates followed by the gate nonlinearities. RNN and GRU (and LSTM in other
+dtypes than float32, with projections, or on packed sequences) are composed from ember ops
+(`addmm` per step, Python time loop): as torch on the CPU, the output of equal-length batches
+is a `StackBackward0` over the steps. A float32 LSTM over an equal-length batch records one
+fused `MkldnnRnnLayerBackward0` per layer and direction, as torch's CPU LSTM does (see
+ember._ops.nn_rnn: the recurrence runs on arrays; double backward stays exact).
 
 Variable-length batches (`PackedSequence`) run the same loop on the packed rows: at step t
 only the first `batch_sizes[t]` sequences are advanced, so the packed output comes out
@@ -18,6 +18,7 @@ import numbers
 import warnings
 
 import ember
+from ember._ops.nn_rnn import lstm_layer
 from ember.nn import functional as F
 from ember.nn import init
 from ember.nn.modules.module import Module
@@ -292,6 +293,9 @@ class RNNBase(Module):
         """The stacked (and bidirectional) recurrence. `input` is time-major (T, B, in) or
         packed rows (N, in) with `batch_sizes`; hx/cx are (layers * dirs, B, H).
         Returns (output, h_n, c_n) in the same layout."""
+        if (self.mode == "LSTM" and batch_sizes is None and self.proj_size == 0
+                and input.dtype is ember.float32):
+            return self._run_fused_lstm(input, hx, cx)
         if batch_sizes is None:
             steps, batch = input.shape[0], input.shape[1]
             sizes = [batch] * steps
@@ -324,6 +328,27 @@ class RNNBase(Module):
         h_n = ember.stack(hs, 0)
         c_n = ember.stack(cs, 0) if cx is not None else None
         return layer_out, h_n, c_n
+
+    def _run_fused_lstm(self, input, hx, cx):
+        """float32 LSTM over an equal-length (T, B, in) batch, one fused node per layer and
+        direction (torch's CPU LSTM records MkldnnRnnLayerBackward0 the same way)."""
+        directions = 2 if self.bidirectional else 1
+        hs, cs = [], []
+        layer_in = input
+        for layer in range(self.num_layers):
+            outs = []
+            for direction in range(directions):
+                k = layer * directions + direction
+                w_ih, w_hh, b_ih, b_hh, _ = self._layer_weights(layer, direction)
+                out, h_n, c_n = lstm_layer(layer_in, hx[k], cx[k], w_ih, w_hh, b_ih, b_hh,
+                                           direction == 1)
+                outs.append(out)
+                hs.append(h_n)
+                cs.append(c_n)
+            layer_in = outs[0] if directions == 1 else ember.cat(outs, -1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                layer_in = F.dropout(layer_in, self.dropout, True)
+        return layer_in, ember.stack(hs, 0), ember.stack(cs, 0)
 
     def _forward_impl(self, input, hx, name):
         """Shared forward: unpack/permute inputs and states, run, and re-wrap the result."""
@@ -369,6 +394,8 @@ class RNNBase(Module):
                                        f"{hx.dim()}-D tensor")
             max_batch = input.size(0) if self.batch_first else input.size(1)
         self._check_input(input, batch_sizes)
+        if not packed and input.size(1 if self.batch_first else 0) == 0:
+            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
         directions = 2 if self.bidirectional else 1
         real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
         if hx is None:
