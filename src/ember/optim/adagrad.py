@@ -1,8 +1,8 @@
 """Adagrad, as torch.optim.Adagrad."""
 import ember
 
-from .optimizer import (Optimizer, _check_lr, _new_step, _scalar,
-                        _use_grad_for_differentiable, _value)
+from .optimizer import (Optimizer, _check_fused, _check_fused_param, _check_lr, _new_step,
+                        _scalar, _use_grad_for_differentiable, _value)
 
 __all__ = ["Adagrad"]
 
@@ -36,6 +36,7 @@ class Adagrad(Optimizer):
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, fused=fused)
+        _check_fused(fused, foreach, differentiable)
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
@@ -64,6 +65,8 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
+                if group["fused"]:
+                    _check_fused_param(p)
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = _new_step()
@@ -81,6 +84,8 @@ class Adagrad(Optimizer):
                     state_sum = ember.view_as_real(state_sum)
                     param = ember.view_as_real(p)
                 state_sum.addcmul_(grad, grad, value=1)
-                std = state_sum.sqrt().add_(eps)
+                # differentiable: out of place, as sqrt's backward needs its result
+                std = (state_sum.sqrt() + eps if group["differentiable"]
+                       else state_sum.sqrt().add_(eps))
                 param.addcdiv_(grad, std, value=-clr)
         return loss

@@ -77,7 +77,9 @@ class NAdam(Optimizer):
                     exp_avg = ember.view_as_real(exp_avg)
                     exp_avg_sq = ember.view_as_real(exp_avg_sq)
                 state["step"] += 1
-                step = _value(state["step"])
+                tensor_math = group["differentiable"] or group["capturable"]
+                # capturable: torch's bias corrections on the 0-d step tensor itself
+                step = state["step"] if group["capturable"] else _value(state["step"])
                 bias_correction2 = 1 - beta2 ** step
                 if wd != 0:
                     if group["decoupled_weight_decay"]:
@@ -90,7 +92,21 @@ class NAdam(Optimizer):
                 mu_product *= mu
                 exp_avg.lerp_(grad, 1 - beta1)
                 exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-                denom = exp_avg_sq.div(bias_correction2).sqrt()
+                # (differentiable: divide a copy, for the reason given for exp_avg below)
+                denom = (exp_avg_sq.clone() if tensor_math else exp_avg_sq).div(
+                    bias_correction2).sqrt()
+                if tensor_math:
+                    # torch's tensor branch: the coefficients stay 0-d tensors (so autograd
+                    # sees them) and nothing saved for backward is changed in place
+                    denom = denom.add(eps)
+                    mu_product_next = mu_product * mu_next
+                    grad = grad * (-lr * (1.0 - mu) / (1.0 - mu_product))
+                    # (a copy: ember's mul keeps both operands for backward even where torch
+                    # keeps one, and exp_avg changes in place next step)
+                    exp_avg = exp_avg.clone() * (-lr * mu_next / (1.0 - mu_product_next))
+                    param.addcdiv_(grad, denom)
+                    param.addcdiv_(exp_avg, denom)
+                    continue
                 prod = _value(mu_product)
                 mu_product_next = prod * mu_next
                 denom.add_(eps)

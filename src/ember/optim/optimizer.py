@@ -116,6 +116,23 @@ def _check_lr(lr):
         raise ValueError(f"Invalid learning rate: {lr}")
 
 
+def _check_fused(fused, foreach, differentiable):
+    """The constructor checks torch's fused optimizers (SGD, Adam, AdamW, Adagrad) make."""
+    if fused:
+        if differentiable:
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+
+def _check_fused_param(p):
+    """torch's first-step check of a fused optimizer's parameter: floating point only."""
+    if not p.is_floating_point():
+        raise RuntimeError("`fused=True` requires all the params to be floating point Tensors "
+                           "of supported devices: ['mps', 'cuda', 'xpu', 'hpu', 'cpu', "
+                           f"'mtia', 'privateuseone'] but {p.dtype} and {p.device.type}")
+
+
 class Optimizer:
     r"""Base class for all optimizers (torch.optim.Optimizer).
 

@@ -83,7 +83,8 @@ class RMSprop(Optimizer):
                     avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
                 else:
                     avg = square_avg.sqrt()
-                avg = avg.add_(eps)
+                # differentiable: out of place, as sqrt's backward needs its result
+                avg = avg.add(eps) if group["differentiable"] else avg.add_(eps)
                 if momentum > 0:
                     buf = state["momentum_buffer"]
                     if cplx:

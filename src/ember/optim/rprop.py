@@ -65,13 +65,18 @@ class Rprop(Optimizer):
                     prev = ember.view_as_real(prev)
                     param = ember.view_as_real(p)
                     step_size = ember.view_as_real(step_size)
-                sign = grad.mul(prev).sign()
+                # differentiable: multiply by a copy, as prev is overwritten below
+                sign = grad.mul(prev.clone() if group["differentiable"] else prev).sign()
                 sign[sign.gt(0)] = etaplus
                 sign[sign.lt(0)] = etaminus
                 sign[sign.eq(0)] = 1
                 step_size.mul_(sign).clamp_(step_size_min, step_size_max)
                 grad = grad.clone()
                 grad[sign.eq(etaminus)] = 0
-                param.addcmul_(grad.sign(), step_size, value=-1)
+                # (a copy when differentiable: ember's addcmul keeps both factors for backward
+                # even where torch keeps one, and step_size changes in place next step)
+                param.addcmul_(grad.sign(),
+                               step_size.clone() if group["differentiable"] else step_size,
+                               value=-1)
                 prev.copy_(grad)
         return loss

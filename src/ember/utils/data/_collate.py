@@ -48,9 +48,13 @@ def default_convert(data):
         return [default_convert(d) for d in data]
     if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
         converted = [default_convert(d) for d in data]
-        if isinstance(data, list):
-            return converted
         try:
+            if isinstance(data, collections.abc.MutableSequence):
+                # a list (or a list subclass) keeps its type, as in torch
+                clone = copy.copy(data)
+                for i, d in enumerate(converted):
+                    clone[i] = d
+                return clone
             return type(data)(converted)
         except TypeError:
             return converted
@@ -115,9 +119,15 @@ def collate(batch, *, collate_fn_map=None):
         if not all(len(e) == size for e in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
         fields = [collate(s, collate_fn_map=collate_fn_map) for s in zip(*batch)]
-        if isinstance(elem, tuple) or isinstance(elem, list):
+        if isinstance(elem, tuple):
             return fields
         try:
+            if isinstance(elem, collections.abc.MutableSequence):
+                # a list (or a list subclass) keeps its type, as in torch
+                clone = copy.copy(elem)
+                for i, f in enumerate(fields):
+                    clone[i] = f
+                return clone
             return elem_type(fields)
         except TypeError:
             return fields

@@ -2,6 +2,7 @@
 import bisect
 import itertools
 import math
+import typing
 import warnings
 
 import ember
@@ -9,10 +10,14 @@ import ember
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset",
            "ChainDataset", "Subset", "random_split"]
 
+_T_co = typing.TypeVar("_T_co", covariant=True)
+_T_stack = typing.TypeVar("_T_stack", tuple, dict)
 
-class Dataset:
+
+class Dataset(typing.Generic[_T_co]):
     """A map-style dataset (``torch.utils.data.Dataset``): subclasses implement
-    ``__getitem__`` (and usually ``__len__``); ``a + b`` gives a :class:`ConcatDataset`."""
+    ``__getitem__`` (and usually ``__len__``); ``a + b`` gives a :class:`ConcatDataset`.
+    Generic as torch's, so ``class MyData(Dataset[tuple[Tensor, int]])`` works."""
 
     def __getitem__(self, index):
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
@@ -21,12 +26,10 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
+class IterableDataset(Dataset[_T_co], typing.Iterable[_T_co]):
     """A dataset read as a stream (``torch.utils.data.IterableDataset``): subclasses
-    implement ``__iter__``; ``a + b`` gives a :class:`ChainDataset`."""
-
-    def __iter__(self):
-        raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
+    implement ``__iter__`` (an abstract method, so as in torch a subclass without one cannot
+    be instantiated); ``a + b`` gives a :class:`ChainDataset`."""
 
     def __add__(self, other):
         return ChainDataset([self, other])
@@ -48,7 +51,7 @@ class TensorDataset(Dataset):
         return self.tensors[0].size(0)
 
 
-class StackDataset(Dataset):
+class StackDataset(Dataset[_T_stack]):
     """Zips datasets of equal length: item ``i`` is a tuple (positional arguments) or a
     dict (keyword arguments) of each dataset's item ``i`` (``torch.utils.data.StackDataset``)."""
 
@@ -77,13 +80,30 @@ class StackDataset(Dataset):
         return tuple(d[index] for d in self.datasets)
 
     def __getitems__(self, indices):
-        return [self[i] for i in indices]
+        """The samples at ``indices``, each inner dataset read with its own
+        ``__getitems__`` where it has one (a batched read), as torch does."""
+        datasets = (self.datasets.items() if isinstance(self.datasets, dict)
+                    else enumerate(self.datasets))
+        batch = [{} for _ in indices]
+        for key, dataset in datasets:
+            if callable(getattr(dataset, "__getitems__", None)):
+                items = dataset.__getitems__(indices)
+                if len(items) != len(indices):
+                    raise ValueError("Nested dataset's output size mismatch. "
+                                     f"Expected {len(indices)}, got {len(items)}")
+            else:
+                items = [dataset[i] for i in indices]
+            for sample, item in zip(batch, items):
+                sample[key] = item
+        if isinstance(self.datasets, dict):
+            return batch
+        return [tuple(sample[k] for k in range(len(self.datasets))) for sample in batch]
 
     def __len__(self):
         return self._length
 
 
-class ConcatDataset(Dataset):
+class ConcatDataset(Dataset[_T_co]):
     """Concatenation of map-style datasets (``torch.utils.data.ConcatDataset``); negative
     indices count from the end of the whole."""
 
@@ -139,7 +159,7 @@ class ChainDataset(IterableDataset):
         return total
 
 
-class Subset(Dataset):
+class Subset(Dataset[_T_co]):
     """The items of ``dataset`` at ``indices``, in that order (``torch.utils.data.Subset``)."""
 
     def __init__(self, dataset, indices):

@@ -1,13 +1,16 @@
 """DistributedSampler: each of ``num_replicas`` processes reads its own share of a dataset."""
 import math
+import typing
 
 import ember
 from ember.utils.data.sampler import Sampler
 
 __all__ = ["DistributedSampler"]
 
+_T_co = typing.TypeVar("_T_co", covariant=True)
 
-class DistributedSampler(Sampler):
+
+class DistributedSampler(Sampler[_T_co]):
     """The indices for replica ``rank`` of ``num_replicas`` (``torch.utils.data.
     DistributedSampler``): an optional shuffle seeded by ``seed + epoch`` (call
     :meth:`set_epoch` each epoch), padded by repeating indices to a multiple of

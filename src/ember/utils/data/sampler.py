@@ -1,8 +1,12 @@
 """Samplers: the order in which a DataLoader visits a map-style dataset's indices."""
+import typing
+
 import ember
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
            "WeightedRandomSampler", "BatchSampler"]
+
+_T_co = typing.TypeVar("_T_co", covariant=True)
 
 
 def _fresh_generator():
@@ -13,7 +17,7 @@ def _fresh_generator():
     return gen
 
 
-class Sampler:
+class Sampler(typing.Generic[_T_co]):
     """Base of all samplers (``torch.utils.data.Sampler``): subclasses implement
     ``__iter__`` over dataset indices (or lists of them) and usually ``__len__``."""
 
