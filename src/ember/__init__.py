@@ -164,7 +164,8 @@ del _name, _fn
 
 
 _LAZY_SUBMODULES = ("nn", "optim", "amp", "jit", "onnx", "distributed", "multiprocessing",
-                    "hub", "testing", "profiler", "fx", "export", "distributions")
+                    "hub", "testing", "profiler", "fx", "export", "distributions",
+                    "func")
 
 
 def __getattr__(name):

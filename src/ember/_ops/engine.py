@@ -19,13 +19,17 @@ _DIFFERENTIABLE = (_dt.FLOAT, _dt.COMPLEX)
 
 
 class _GradState:
-    __slots__ = ("enabled", "inference", "anomaly", "anomaly_check_nan")
+    __slots__ = ("enabled", "inference", "anomaly", "anomaly_check_nan", "fw", "saved_hooks",
+                 "hooks_off")
 
     def __init__(self):
         self.enabled = True
         self.inference = False
         self.anomaly = False
         self.anomaly_check_nan = True
+        self.fw = None  # the active forward-AD level (an object), None outside dual_level
+        self.saved_hooks = []  # stack of (pack, unpack) from saved_tensors_hooks
+        self.hooks_off = None  # disable_saved_tensors_hooks' error message while active
 
 
 GRAD = _GradState()
@@ -51,13 +55,18 @@ class Node:
     """Base of every autograd node. Subclasses are named exactly as torch's nodes.
 
     Class attributes declare what backward needs: `saves` (indices of inputs kept as
-    tensors) and `saves_result` (True: keep the output, or the first of several; a tuple of
-    output indices: keep those differentiable outputs, in that order, after the inputs).
+    tensors), optionally `save_if` (one entry per `saves` entry: None, always saved, or the
+    indices of the inputs whose gradients read it, so that it is saved, and version-checked in
+    backward, only when one of those needs a gradient; an unsaved entry reads as None, as torch's
+    derivatives.yaml saves) and `saves_result` (True: keep the output, or the first of several;
+    a tuple of output indices: keep those differentiable outputs, in that order, after the
+    inputs).
     `forward(*arrays, *args)` returns one array or a tuple of arrays; `backward(*grads)`
     returns one gradient per input (None where an input needs none), written with ember ops.
     """
 
     saves = ()
+    save_if = None
     saves_result = False
     next_functions = ()
     _saved = None
@@ -111,12 +120,17 @@ class Node:
                 continue
             t, version = entry
             if t.__class__ is tuple:  # the saved result: rebuilt so it points back at self
-                data, dtype, vc, nr = t
+                data, dtype, vc, nr = t[:4]
+                fw = t[4] if len(t) > 4 else None  # its forward-AD tangent, if it had one
                 t = Tensor._make(data, dtype, True, self)
                 t._output_nr = nr
                 t._vc = vc
+                if fw is not None:
+                    t._meta = {"fw": fw}
                 if vc[0] != version:
                     raise _modified_error(t, self, vc[0], version)
+            elif t.__class__ is _Packed:  # saved under saved_tensors_hooks: no version check
+                t = t.unpack(self)
             else:
                 vc = t._vc
                 if vc is not None and vc[0] != version:
@@ -207,6 +221,10 @@ class AccumulateGrad(Node):
 
     _prio = -(1 << 64)  # torch runs a leaf's accumulation as soon as it is ready
 
+    def name(self):
+        """torch's name for the leaf sink, ``'torch::autograd::AccumulateGrad'``."""
+        return "torch::autograd::AccumulateGrad"
+
     def __init__(self, variable):
         self.variable = variable
         self.next_functions = ()
@@ -284,6 +302,8 @@ def execute(cls, inputs, arrays, args=()):
     """Run node class `cls` on `inputs` (tensors, or None where the op took a Python scalar,
     in the node's input order) whose backend arrays are `arrays`; `args` are the op's
     non-tensor arguments. Records the node when grad mode is on and an input requires grad."""
+    if GRAD.fw is not None:
+        return _execute_dual(cls, inputs, arrays, args)
     node = _new(cls)
     out = node.forward(*arrays, *args) if args else node.forward(*arrays)
     if GRAD.enabled:
@@ -332,15 +352,23 @@ def _record(node, inputs, out):
     saves = node.saves
     if saves:
         saved = []
-        for i in saves:
+        save_if = node.save_if
+        for k, i in enumerate(saves):
             t = inputs[i]
+            if save_if is not None and save_if[k] is not None:
+                # saved only when an input whose gradient formula reads it needs a gradient
+                for j in save_if[k]:
+                    if edges[j][0] is not None:
+                        break
+                else:
+                    t = None
             if t is not None:
                 if t._meta is not None and "inference" in t._meta:
                     raise RuntimeError(_NO_SAVE_INFERENCE)
                 vc = t._vc
                 if vc is None:
                     vc = t._vc = [0]
-                saved.append((t, vc[0]))
+                saved.append((t, vc[0]) if not GRAD.saved_hooks else pack_saved(t))
             else:
                 saved.append(None)
         node._saved = saved
@@ -378,7 +406,7 @@ def _record(node, inputs, out):
 def _save_result(node, r, nr=0):
     # saved without a reference to the output tensor (that would be a cycle through grad_fn)
     vc = r._vc = [0]
-    entry = ((r._data, r.dtype, vc, nr), 0)
+    entry = ((r._data, r.dtype, vc, nr), 0) if not GRAD.saved_hooks else pack_saved(r, nr)
     if node._saved is None:
         node._saved = [entry]
     else:
@@ -400,6 +428,229 @@ def record_custom(node, inputs, outputs):
     node._prio = _SEQ()
 
 
+# --- saved tensor hooks (autograd.graph.saved_tensors_hooks) -------------------------------
+
+_PACK_INPLACE = (
+    "A saved tensor pack hook is modifying its input in place. Tensors provided as input to "
+    "pack hook cannot be modified by in-place operations as this can lead to unexpected "
+    "side-effects. Please open an issue if you need to perform in-place operations on the "
+    "input to a pack hook.")
+
+
+class _Packed:
+    """A saved tensor stored through the innermost pack hook. Unpacking runs the unpack hook
+    and re-attaches the result to the saved tensor's place in the graph (its grad_fn and
+    output number, or its leaf's AccumulateGrad), as torch's SavedVariable does."""
+
+    __slots__ = ("value", "unpack_hook", "shape", "dtype", "device", "edge", "out_nr")
+
+    def __init__(self, value, unpack_hook, t, out_nr):
+        self.value, self.unpack_hook, self.out_nr = value, unpack_hook, out_nr
+        self.shape, self.dtype, self.device = tuple(t._data.shape), t.dtype, t.device
+        self.edge = _edge(t) if out_nr is None and t._requires_grad else None
+
+    def unpack(self, node):
+        data = self.unpack_hook(self.value)
+        if not isinstance(data, Tensor):
+            raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but "
+                            f"got result of type {type(data).__name__}")
+        edge = (node, self.out_nr) if self.out_nr is not None else self.edge
+        if edge is None or edge[0] is None:
+            if not data._requires_grad:
+                return data
+            return Tensor._make(data._data, data.dtype, False, None)
+        fn, nr = edge
+        if fn.__class__ is AccumulateGrad:
+            t = Tensor._make(data._data, data.dtype, True, None)
+            t._grad_acc = weakref.ref(fn)
+        else:
+            t = Tensor._make(data._data, data.dtype, True, fn)
+            t._output_nr = nr
+        return t
+
+
+def pack_saved(t, out_nr=None):
+    """The saved entry of tensor `t` under the innermost saved_tensors_hooks: the pack hook
+    runs now (grad mode off), the unpack hook when backward reads it."""
+    pack, unpack = GRAD.saved_hooks[-1]
+    vc = t._vc
+    if vc is None:
+        vc = t._vc = [0]
+    before = vc[0]
+    prev = GRAD.enabled
+    GRAD.enabled = False
+    try:
+        value = pack(t)
+    finally:
+        GRAD.enabled = prev
+    if vc[0] != before:
+        raise RuntimeError(_PACK_INPLACE)
+    return (_Packed(value, unpack, t, out_nr), before)
+
+
+# --- forward-mode AD (autograd.forward_ad) -------------------------------------------------
+# A dual tensor keeps its tangent in `_meta["fw"] = (level, tangent)`; a tangent is live only
+# while its level is GRAD.fw, so leaving the level forgets every tangent at once. execute()
+# computes an op's output tangent from its node's backward, which is written in ember ops and
+# so linear in the output gradient u: for y = f(x_i), <vjp(u), t> = <u, jvp(t)>, hence
+# jvp(t) = d/du <vjp(u), t>, one reverse pass through the backward's own graph. Every node
+# gets forward AD this way; a node whose backward raises makes forward AD raise too.
+
+def tangent_of(t):
+    """The tangent of tensor `t` at the active dual level, or None."""
+    meta = t._meta
+    if meta is not None:
+        entry = meta.get("fw")
+        if entry is not None and entry[0] is GRAD.fw and GRAD.fw is not None:
+            return entry[1]
+    return None
+
+
+def set_tangent(t, tangent, level):
+    """Make `tangent` the tangent of `t` at `level` (None removes it)."""
+    if t._meta is None:
+        t._meta = {}
+    if tangent is None:
+        t._meta.pop("fw", None)
+    else:
+        t._meta["fw"] = (level, tangent)
+
+
+def _execute_dual(cls, inputs, arrays, args):
+    level = GRAD.fw
+    tans = [None if t is None else tangent_of(t) for t in inputs]
+    GRAD.fw = None
+    try:
+        if all(tg is None for tg in tans):
+            return execute(cls, inputs, arrays, args)
+        return _jvp_op(cls, inputs, arrays, args, tans, level)
+    finally:
+        GRAD.fw = level
+
+
+def _jvp_op(cls, inputs, arrays, args, tans, level):
+    user_grad = GRAD.enabled
+    tracked = user_grad and any(t is not None and t._requires_grad for t in inputs)
+    # with grad mode on and something requiring grad, tangents are differentiable too
+    build = tracked or (user_grad and any(tg is not None and tg._requires_grad for tg in tans))
+    stand = []
+    for t, tg in zip(inputs, tans):
+        if t is None or (build and t._requires_grad):
+            stand.append(t)
+        elif tg is not None or t._requires_grad:
+            s = Tensor._make(t._data, t.dtype, tg is not None, None)
+            s._vc = t._vc
+            stand.append(s)
+        else:
+            stand.append(t)
+    hooks, GRAD.saved_hooks = GRAD.saved_hooks, []
+    GRAD.enabled = True
+    try:
+        probe = execute(cls, stand, arrays, args)
+    finally:
+        GRAD.enabled = user_grad
+        GRAD.saved_hooks = hooks
+    multi = probe.__class__ is tuple
+    pouts = probe if multi else (probe,)
+    node = next((o.grad_fn for o in pouts if o.grad_fn is not None), None)
+    # the outputs the caller sees: recorded on the real inputs, from the same forward state
+    twin = None
+    if tracked and node is not None:
+        twin = _new(cls)
+        state = dict(node.__dict__)
+        for k in ("_saved", "_out_meta", "_trace", "next_functions", "_in_meta", "_prio",
+                  "_released", "_hooks", "_pre_hooks", "_metadata"):
+            state.pop(k, None)
+        twin.__dict__.update(state)
+        raw = tuple(o._data for o in pouts) if multi else probe._data
+        outs = _record(twin, inputs, raw)
+        outs = outs if multi else (outs,)
+    else:
+        outs = tuple(o if o.grad_fn is None else Tensor._make(o._data, o.dtype, False, None)
+                     for o in pouts)
+    if node is not None:
+        for o, t in zip(outs, _jvp_tangents(node, pouts, tans, build)):
+            if t is not None:
+                set_tangent(o, t, level)
+        saved = twin._saved if twin is not None else None
+        if saved:  # a saved result carries its tangent (for forward-over-reverse)
+            for k, e in enumerate(saved):
+                if e is not None and e[0].__class__ is tuple:
+                    fw = outs[e[0][3]]._meta
+                    if fw is not None and "fw" in fw:
+                        saved[k] = (e[0][:4] + (fw["fw"],), e[1])
+    return outs if multi else outs[0]
+
+
+def _fw_op_name(node):
+    """The op a node records, in torch's snake case (`AddmmBackward0` -> 'addmm')."""
+    name = getattr(node, "fw_op_name", None)
+    if name is None:
+        name = node.name()
+        cut = name.rfind("Backward")
+        name = name[:cut] if cut > 0 else name
+        name = "".join("_" + c.lower() if c.isupper() and i else c.lower()
+                       for i, c in enumerate(name))
+    return name
+
+
+def _jvp_tangents(node, pouts, tans, build):
+    """The tangents of `node`'s outputs `pouts` given its inputs' tangents `tans`."""
+    prev, hooks = GRAD.enabled, GRAD.saved_hooks
+    GRAD.enabled, GRAD.saved_hooks = True, []  # (user's saved-tensor hooks see only the op)
+    try:
+        us, grads = [], []
+        for o in pouts:
+            if o.grad_fn is node:
+                u = Tensor._make(xp.zeros(o._data.shape, o._data.dtype), o.dtype, True, None)
+                us.append(u)
+                grads.append(u)
+            else:
+                us.append(None)
+                grads.append(_zeros((o._data.shape, o.dtype)))
+        try:
+            gin = node.backward(*grads)
+        except NotImplementedError as e:  # no derivative: no forward AD either (torch's error)
+            raise NotImplementedError(
+                f"Trying to use forward AD with {_fw_op_name(node)} that does not support it "
+                "because it has not been implemented yet.\nPlease file an issue to PyTorch at "
+                "https://github.com/pytorch/pytorch/issues/new?template=feature-request.yml so "
+                "that we can prioritize its implementation.") from e
+        if gin.__class__ is not tuple:
+            gin = (gin,)
+        s = None
+        for i, tg in enumerate(tans):
+            if tg is None or i >= len(gin) or gin[i] is None or not node.needs(i):
+                continue
+            g = gin[i]
+            if g._data.shape != node._in_meta[i][0] or g.dtype is not node._in_meta[i][1]:
+                g = _validate(node, i, g)
+                if g is None:
+                    continue
+            if g.dtype.category == _dt.COMPLEX or tg.dtype.category == _dt.COMPLEX:
+                term = (g.conj() * tg).sum().real
+            else:
+                term = (g * tg).sum()
+            s = term if s is None else s + term
+        wanted = [u for u in us if u is not None]
+        if s is not None and s._requires_grad:
+            one = Tensor._make(xp.ones((), s._data.dtype), s.dtype, False, None)
+            res = iter(run_backward([s], [one], False, build, inputs=wanted,
+                                    accumulate=False, allow_unused=True))
+        else:
+            res = iter([None] * len(wanted))
+    finally:
+        GRAD.enabled, GRAD.saved_hooks = prev, hooks
+    out = []
+    for o, u in zip(pouts, us):
+        if u is None:
+            out.append(None)
+            continue
+        r = next(res)
+        out.append(_zeros((o._data.shape, o.dtype)) if r is None else r)
+    return out
+
+
 # --- the backward pass ---------------------------------------------------------------------
 
 def _sum_to(grad, shape):
@@ -410,7 +661,8 @@ def _sum_to(grad, shape):
     for i, n in enumerate(shape):
         if n == 1 and gshape[lead + i] != 1:
             dims.append(lead + i)
-    if not GRAD.enabled:  # no graph to record: reduce the array directly
+    if not GRAD.enabled and (GRAD.fw is None or tangent_of(grad) is None):
+        # no graph to record (nor tangent to carry): reduce the array directly
         data = grad._data.sum(axis=tuple(dims)) if dims else grad._data
         if data.shape != shape:
             data = data.reshape(shape)

@@ -298,7 +298,7 @@ def getitem(self, key):
     cls = key.__class__
     # the fast path: a basic key, nothing recorded (views made in inference mode take the
     # general path)
-    if not (self._requires_grad and GRAD.enabled or GRAD.inference):
+    if not (self._requires_grad and GRAD.enabled or GRAD.inference or GRAD.fw is not None):
         if cls is int or cls is slice:
             data = _basic_array(self._data, (key,))
             if data is not None:

@@ -171,7 +171,12 @@ def track_view(input, base, out, multi=False):
             out._requires_grad = True
     if new is not None and creation != "inference":
         creation = new
+    fw = out._meta.get("fw") if out._meta is not None else None  # a forward-AD tangent
     out._meta = None if creation is None else {"creation": creation}
+    if fw is not None:
+        if out._meta is None:
+            out._meta = {}
+        out._meta["fw"] = fw
     if out._requires_grad:
         meta = base._meta
         if meta is None:
@@ -237,6 +242,10 @@ class CopySlices(Node):
         self._in_meta = [base_meta] + list(fn._in_meta[1:])
         self._saved = fn._saved or []  # freed (with fn's) by a backward, as torch's
         self._prio = engine._SEQ()
+
+    def name(self):
+        """torch's name for this node, ``'torch::autograd::CopySlices'``."""
+        return "torch::autograd::CopySlices"
 
     def backward(self, grad):
         fn, region = self.fn, self.region
@@ -1268,6 +1277,41 @@ def cat(tensors, dim=0, *, axis=None, out=None):
     return r if out is None else _write_out(out, r)
 
 
+class BlockDiagBackward0(Node):
+    def forward(self, *arrays):
+        mats = [a.reshape(1, 1) if a.ndim == 0 else a.reshape(1, -1) if a.ndim == 1 else a
+                for a in arrays]
+        self.shapes = [a.shape for a in arrays]
+        self.corners = []
+        rows = sum(m.shape[0] for m in mats)
+        cols = sum(m.shape[1] for m in mats)
+        out = xp.zeros((rows, cols), dtype=arrays[0].dtype)
+        r = c = 0
+        for m in mats:
+            out[r:r + m.shape[0], c:c + m.shape[1]] = m
+            self.corners.append((r, c, m.shape[0], m.shape[1]))
+            r, c = r + m.shape[0], c + m.shape[1]
+        return out
+
+    def backward(self, grad):
+        return tuple(grad[r:r + h, c:c + w].reshape(shape) if self.needs(i) else None
+                     for i, ((r, c, h, w), shape) in enumerate(zip(self.corners, self.shapes)))
+
+
+@export(method=False)
+def block_diag(*tensors):
+    """The block-diagonal matrix with the given 0-, 1- or 2-D tensors on its diagonal (a 0-D
+    tensor is a 1 x 1 block, a 1-D one a single row); zeros elsewhere, promoted dtype."""
+    if not tensors:
+        return make(xp.zeros((1, 0), _dt.get_default_dtype().np), _dt.get_default_dtype())
+    for i, t in enumerate(tensors):
+        if t._data.ndim > 2:
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer "
+                               f"dimensions. Input {i} has {t._data.ndim} dimensions")
+    _, arrays = _promote_all(tensors)
+    return execute(BlockDiagBackward0, tuple(tensors), arrays)
+
+
 def _write_out(out, r):
     if out._data.shape != r._data.shape:
         out._data = xp.empty(r._data.shape, out.dtype.np)
@@ -1384,7 +1428,8 @@ def _multi_view(cls, input, args):
         o._vc = vc
         o._base = base
         if plain:
-            o._meta = {"creation": "multi"}
+            fw = o._meta.get("fw") if o._meta is not None else None  # a forward-AD tangent
+            o._meta = {"creation": "multi"} if fw is None else {"creation": "multi", "fw": fw}
         else:
             track_view(input, base, o, True)
     return outs
@@ -1468,6 +1513,84 @@ def tensor_split(input, indices_or_sections, dim=0):
         start, stop, _ = slice(a, b).indices(n)
         out.append(_slice(input, d, start, max(start, stop), 1))
     return tuple(out)
+
+
+@export(function=False)
+def fill_diagonal_(self, fill_value, wrap=False):
+    """Fill the main diagonal of a 2-D (or all-equal-sized N-D) tensor in place; with `wrap`,
+    a tall matrix's diagonal restarts below each square block (numpy.fill_diagonal)."""
+    nd = self._data.ndim
+    if nd < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    height, width = self._data.shape[:2]
+    if nd > 2 and any(n != height for n in self._data.shape):
+        raise RuntimeError("all dimensions of input must be of equal length")
+    size = min(height, width)
+    step = sum(self.stride())
+    offset = self.storage_offset()
+    as_strided(self, (size,), (step,), offset).fill_(fill_value)
+    if wrap and nd == 2 and height > width + 1:
+        wrap_size = (self.numel() + width) // (width + 1) - size
+        as_strided(self, (wrap_size,), (step,), offset + self.stride(0) * (width + 1)) \
+            .fill_(fill_value)
+    return self
+
+
+@export(function=False)
+def sum_to_size(self, *size):
+    """Sum this tensor down to `size`, which it must be expandable to (the reverse of
+    expand): leading dimensions and dimensions of size 1 in `size` are summed over."""
+    shape = tuple(shape_arg(size))
+    src = self._data.shape
+    lead = len(src) - len(shape)
+    if lead < 0 or any(s != 1 and s != n for s, n in zip(shape, src[lead:])):
+        raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size "
+                           f"{{{list(src)}}}.")
+    dims = list(range(lead)) + [lead + i for i, s in enumerate(shape)
+                                if s == 1 and src[lead + i] != 1]
+    if not dims:
+        return self
+    out = self.sum(dims, keepdim=True)
+    return out.view(shape) if lead else out
+
+
+@export(function=False)
+def is_same_size(self, other):
+    """Whether `other` has exactly this tensor's shape."""
+    return self._data.shape == other._data.shape
+
+
+def _directional_split(name, input, indices_or_sections, dim, min_dims):
+    if input._data.ndim < min_dims:
+        raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dims} "
+                           f"dimension, but got a tensor with {input._data.ndim} dimensions!")
+    if isinstance(indices_or_sections, int):
+        size = input._data.shape[dim]
+        if indices_or_sections == 0 or size % indices_or_sections:
+            raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but "
+                               f"the size of the dimension {size} is not divisible by the "
+                               f"split_size {indices_or_sections}!")
+    return tensor_split(input, indices_or_sections, dim)
+
+
+@export
+def hsplit(input, indices_or_sections):
+    """Split column-wise (dim 1, or dim 0 of a 1-D tensor) into equal sections or at
+    indices, as numpy.hsplit; returns views."""
+    dim = 1 if input._data.ndim > 1 else 0
+    return _directional_split("hsplit", input, indices_or_sections, dim, 1)
+
+
+@export
+def vsplit(input, indices_or_sections):
+    """Split row-wise (dim 0) of a tensor with at least 2 dimensions, as numpy.vsplit."""
+    return _directional_split("vsplit", input, indices_or_sections, 0, 2)
+
+
+@export
+def dsplit(input, indices_or_sections):
+    """Split depth-wise (dim 2) of a tensor with at least 3 dimensions, as numpy.dsplit."""
+    return _directional_split("dsplit", input, indices_or_sections, 2, 3)
 
 
 @export

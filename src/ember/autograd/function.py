@@ -23,7 +23,8 @@ class FunctionCtx:
         self._to_save = tensors
 
     def save_for_forward(self, *tensors):
-        """Keep tensors for a forward-mode jvp (kept, unused: ember has no forward AD)."""
+        """Keep tensors for the Function's forward-mode `jvp` (read there as
+        `ctx.saved_tensors`)."""
         self._forward_saved = tensors
 
     def mark_dirty(self, *tensors):
@@ -131,7 +132,8 @@ class Function(metaclass=_FunctionMeta):
 
     @staticmethod
     def jvp(ctx, *grad_inputs):
-        """Forward-mode derivative (ember has no forward AD)."""
+        """Forward-mode derivative: the outputs' tangents given the inputs' tangents (used
+        inside autograd.forward_ad.dual_level)."""
         raise NotImplementedError("You must implement the jvp function for custom "
                                   "autograd.Function to use it with forward mode AD.")
 
@@ -146,6 +148,13 @@ class Function(metaclass=_FunctionMeta):
         ctx._arg_is_tensor = is_tensor
         ctx.needs_input_grad = tuple(t and a._requires_grad for a, t in zip(args, is_tensor))
         recording = GRAD.enabled and any(ctx.needs_input_grad)
+        level = GRAD.fw
+        tangents = None
+        if level is not None:  # forward AD: forward runs without tangents, then jvp
+            tangents = [_engine.tangent_of(a) if t else None for a, t in zip(args, is_tensor)]
+            if all(tg is None for tg in tangents):
+                tangents = None
+            GRAD.fw = None
         prev = GRAD.enabled
         GRAD.enabled = False
         try:
@@ -154,15 +163,41 @@ class Function(metaclass=_FunctionMeta):
                 cls.setup_context(ctx, args, outputs)
             else:
                 outputs = cls.forward(ctx, *args, **kwargs)
+            out_t = None if tangents is None else _run_jvp(cls, ctx, args, is_tensor, tangents)
         finally:
             GRAD.enabled = prev
-        if not recording:
-            return outputs
-        return _attach(ctx, [a for a, t in zip(args, is_tensor) if t], outputs)
+            GRAD.fw = level
+        if recording:
+            outputs = _attach(ctx, [a for a, t in zip(args, is_tensor) if t], outputs)
+        if out_t is not None:
+            outs = outputs if isinstance(outputs, tuple) else (outputs,)
+            for o, tg in zip(outs, out_t):
+                if isinstance(o, Tensor) and tg is not None:
+                    _engine.set_tangent(o, tg, level)
+        return outputs
 
     @staticmethod
     def vmap(info, in_dims, *args):
         raise NotImplementedError("ember does not implement vmap for autograd.Function")
+
+
+def _run_jvp(cls, ctx, args, is_tensor, tangents):
+    """The output tangents of a Function call under forward AD, from its `jvp(ctx,
+    *tangents)` (zeros for tensors without a tangent, None for non-tensors); there
+    `ctx.saved_tensors` are the tensors given to save_for_forward."""
+    if cls.jvp is Function.jvp:
+        raise NotImplementedError("You must implement the jvp function for custom "
+                                  "autograd.Function to use it with forward mode AD.")
+    ins = [None if not t else (tg if tg is not None else a.new_zeros(a.shape))
+           for a, t, tg in zip(args, is_tensor, tangents)]
+    fw_saved = getattr(ctx, "_forward_saved", None)
+    if fw_saved is not None:
+        ctx._saved = [None if t is None else (t, t._vc[0] if t._vc else 0) for t in fw_saved]
+    try:
+        out = cls.jvp(ctx, *ins)
+    finally:
+        ctx.__dict__.pop("_saved", None)
+    return (out,) if not isinstance(out, (tuple, list)) else tuple(out)
 
 
 def _uses_setup_context(cls):
@@ -234,7 +269,10 @@ def _save(ctx, new_outs, outs):
         if s._vc is None:
             s._vc = [0]
         hit = out_ids.get(id(s))
-        if hit is not None:
+        if GRAD.saved_hooks:  # under saved_tensors_hooks: pack now, unpack in backward
+            saved.append(_engine.pack_saved(s) if hit is None else
+                         _engine.pack_saved(hit[1], hit[0]))
+        elif hit is not None:
             nr, t = hit
             if t._vc is None:
                 t._vc = [0]
