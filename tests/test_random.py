@@ -300,6 +300,24 @@ def test_multinomial_frequencies():
     assert z[0].item() == 1 and z[1].item() in (0, 2)
 
 
+_NAN, _INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize("probs", [[0.5, -0.1, 0.6], [1, _INF, 1], [1, _NAN, 1], [1, -_INF, 1],
+                                   [_INF, -1, 0], [[0, 0, 0], [1, -1, 1]],
+                                   [[1, 1, 1], [1, _INF, -1]], [[1, 1, 1], [0, 0, 0]]])
+@pytest.mark.parametrize("n,replacement", [(1, True), (2, False), (2, True)])
+def test_multinomial_invalid_distribution_messages(probs, n, replacement):
+    """torch checks the whole tensor without replacement (or for one sample); with
+    replacement, row by row and entry by entry (a NaN reads as an entry < 0)."""
+    res = []
+    for lib in (torch, ember):
+        with pytest.raises(RuntimeError) as e:
+            lib.multinomial(lib.tensor(probs), n, replacement=replacement)
+        res.append(str(e.value))
+    assert res[0] == res[1]
+
+
 # --- gradients through samplers ------------------------------------------------------------
 
 GRAD_CASES = {

@@ -515,3 +515,24 @@ def test_relu_backward_special_grads():
         t.relu().backward(lib.from_numpy(g.copy()))
         grads.append(t.grad.numpy())
     np.testing.assert_array_equal(grads[1], grads[0])
+
+
+@pytest.mark.parametrize("case", ["tensor**1.7", "tensor**0.3", "tensor**-3", "2.0**tensor",
+                                  "3.7**tensor", "0.1**tensor", "tensor**tensor"])
+def test_float32_pow_agrees_with_torch_bitwise_on_most_elements(case):
+    """torch's float32 pow (SLEEF, within 1 ulp) is matched by the correctly rounded power on
+    about 98% of elements (NumPy's float32 power: about 80%); the rest differ by 1 ulp."""
+    rng = np.random.default_rng(0)
+    x = np.exp(rng.normal(0, 3, 20000)).astype(np.float32)
+    e = (rng.random(20000) * 6 - 3).astype(np.float32)
+    res = []
+    for lib in (torch, ember):
+        t, u = lib.from_numpy(x), lib.from_numpy(e)
+        f = {"tensor**1.7": lambda: t ** 1.7, "tensor**0.3": lambda: t ** 0.3,
+             "tensor**-3": lambda: t ** -3, "2.0**tensor": lambda: 2.0 ** u,
+             "3.7**tensor": lambda: 3.7 ** u, "0.1**tensor": lambda: 0.1 ** u,
+             "tensor**tensor": lambda: t.pow(u)}[case]
+        res.append(f().numpy())
+    assert res[1].dtype == np.float32
+    assert (res[0] == res[1]).mean() > 0.97
+    np.testing.assert_array_max_ulp(res[1], res[0], maxulp=2)

@@ -124,7 +124,6 @@ def test_every_option_on_a_model(name, i, dtype):
 @pytest.mark.parametrize("name", ["Adam", "AdamW"])
 def test_lr_tensor_with_foreach_refused(name):
     """torch: a tensor lr needs capturable=True (or fused) when foreach=True."""
-    pytest.xfail("adam.py (owned elsewhere) accepts it; torch raises ValueError")
     got = _error(lambda: getattr(ember.optim, name)([ember.nn.Parameter(ember.ones(2))],
                                                     lr=ember.tensor(0.1), foreach=True))
     ref = _error(lambda: getattr(torch.optim, name)([torch.nn.Parameter(torch.ones(2))],
@@ -348,8 +347,6 @@ def _error(fn):
                                     dict(fused=True, differentiable=True)])
 def test_fused_argument_errors(name, kwargs):
     """torch refuses fused with foreach or differentiable at construction."""
-    if name != "Adagrad":
-        pytest.xfail("SGD/Adam/AdamW constructors lack the check (files owned elsewhere)")
     got = _error(lambda: getattr(ember.optim, name)([ember.nn.Parameter(ember.ones(2))],
                                                     lr=0.1, **kwargs))
     ref = _error(lambda: getattr(torch.optim, name)([torch.nn.Parameter(torch.ones(2))],
@@ -357,11 +354,12 @@ def test_fused_argument_errors(name, kwargs):
     assert got == ref and ref is not None
 
 
-def test_fused_refuses_complex_adagrad():
+@pytest.mark.parametrize("name", FUSED)
+def test_fused_refuses_complex(name):
     res = []
     for lib in (ember, torch):
         p = lib.nn.Parameter(lib.ones(2, dtype=lib.complex64))
-        opt = lib.optim.Adagrad([p], fused=True)
+        opt = getattr(lib.optim, name)([p], fused=True)
         p.grad = lib.ones(2, dtype=lib.complex64)
         with pytest.raises(RuntimeError, match="requires all the params to be floating") as e:
             opt.step()

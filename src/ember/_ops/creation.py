@@ -951,6 +951,136 @@ def meshgrid(*tensors, indexing=None):
     return tuple(out)
 
 
+def _check_1d(t):
+    if t.dim() != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(t.shape)}")
+
+
+@export
+def cartesian_prod(*tensors):
+    """The Cartesian product of 1-D tensors as an N x len(tensors) tensor (like
+    itertools.product); a single tensor is returned as it is."""
+    from ember._ops.shape import stack
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    for t in tensors:
+        _check_1d(t)
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([g.reshape(-1) for g in grids], dim=1)
+
+
+@export
+def combinations(input, r=2, with_replacement=False):
+    """The length-r combinations of a 1-D tensor's elements as an N x r tensor (like
+    itertools.combinations, or combinations_with_replacement)."""
+    from ember._ops.indexing import masked_select
+    from ember._ops.shape import stack
+    _check_1d(input)
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return _finish(xp.zeros((0,), input.dtype.np), input.dtype)
+    # torch keeps the points of the r-fold grid whose indices are ordered, in row-major order
+    n = input.shape[0]
+    idx = xp.indices((n,) * r) if n else xp.zeros((r,) + (0,) * r, dtype=xp.int64)
+    keep = xp.ones((n,) * r, dtype=bool)
+    for a, b in zip(idx[:-1], idx[1:]):
+        keep &= (a <= b) if with_replacement else (a < b)
+    mask = make(keep, _dt.bool)
+    grids = meshgrid(*([input] * r), indexing="ij")
+    return stack([masked_select(g, mask) for g in grids], dim=1)
+
+
+@export(method=False)
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False,
+                  pin_memory=False):
+    """A 0-dim tensor holding the number `s`, of the default float dtype unless given."""
+    d = _dtype_or_default(dtype)
+    return _finish(xp.asarray(s).astype(d.np), d, requires_grad, device)
+
+
+@export(method=False)
+def unravel_index(indices, shape):
+    """Convert flat indices into a tuple of coordinate tensors for an array of `shape`
+    (row-major), as numpy.unravel_index; indices wrap around modulo the shape."""
+    if not isinstance(indices, engine.Tensor):
+        indices = tensor(indices)
+    if indices.dtype.category != _dt.INT:
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    shape = (shape,) if isinstance(shape, int) else tuple(int(n) for n in shape)
+    if any(n < 0 for n in shape):
+        raise ValueError(f"'shape' cannot have negative values, but got {shape}")
+    flat = indices._data.astype(xp.int64)
+    coords = []
+    for n in reversed(shape):
+        coords.append(flat % n if n else xp.zeros_like(flat))
+        flat = flat // n if n else flat
+    return tuple(_finish(c, _dt.int64) for c in reversed(coords))
+
+
+def _window(name, window_length, periodic, dtype, device, requires_grad, values):
+    if isinstance(window_length, bool) or not isinstance(window_length, (int, xp.integer)):
+        raise TypeError(f"{name}(): argument 'window_length' (position 1) must be int, not "
+                        f"{type(window_length).__name__}")
+    d = _dtype_or_default(dtype)
+    if d.category != _dt.FLOAT:
+        raise RuntimeError(f"{name} expects floating point dtypes, got: {d}")
+    if window_length < 0:
+        raise RuntimeError(f"{name} requires non-negative window_length, got "
+                           f"window_length={window_length}")
+    if window_length <= 1:
+        data = xp.ones((window_length,), xp.float64)
+    else:
+        n = window_length + 1 if periodic else window_length
+        data = values(n, xp.arange(n, dtype=xp.float64))[:window_length]
+    return _finish(data.astype(d.np), d, requires_grad, device)
+
+
+@export(method=False)
+def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None,
+                   layout=None, device=None, requires_grad=False):
+    """The Hamming window alpha - beta * cos(2 pi n / (N - 1)) (periodic: N is one more than
+    window_length, as for spectral analysis)."""
+    return _window("hamming_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda n, k: alpha - beta * xp.cos(2 * math.pi * k / (n - 1)))
+
+
+@export(method=False)
+def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
+                requires_grad=False):
+    """The Hann window 0.5 - 0.5 * cos(2 pi n / (N - 1)) (periodic by default)."""
+    return _window("hann_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda n, k: 0.5 - 0.5 * xp.cos(2 * math.pi * k / (n - 1)))
+
+
+@export(method=False)
+def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
+                    requires_grad=False):
+    """The Blackman window 0.42 - 0.5 cos(2 pi n / (N-1)) + 0.08 cos(4 pi n / (N-1))."""
+    return _window("blackman_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda n, k: 0.42 - 0.5 * xp.cos(2 * math.pi * k / (n - 1))
+                   + 0.08 * xp.cos(4 * math.pi * k / (n - 1)))
+
+
+@export(method=False)
+def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
+                    requires_grad=False):
+    """The triangular Bartlett window 1 - |2n / (N - 1) - 1|."""
+    return _window("bartlett_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda n, k: 1 - xp.abs(2 * k / (n - 1) - 1))
+
+
+@export(method=False)
+def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, layout=None,
+                  device=None, requires_grad=False):
+    """The Kaiser window I0(beta sqrt(1 - (2n / (N - 1) - 1)^2)) / I0(beta)."""
+    return _window("kaiser_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda n, k: xp.i0(beta * xp.sqrt(xp.clip(1 - (2 * k / (n - 1) - 1) ** 2,
+                                                             0, None))) / xp.i0(beta))
+
+
 def _index_dtype(dtype, name):
     d = _dt.int64 if dtype is None else _dt.to_dtype(dtype)
     if d.category != _dt.INT:
@@ -1268,6 +1398,25 @@ def poisson(input, generator=None):
     return _sampled(PoissonBackward0, (input,), sample)
 
 
+def _multinomial_error(rows, bad, empty, replacement):
+    """torch's error for an invalid distribution: one check of the whole tensor without
+    replacement (or for a single sample); with replacement, row by row, entry by entry, then
+    the row's sum."""
+    if not replacement:
+        if bad.any():
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    else:
+        r = int(xp.argmax(bad.any(axis=1) | empty))
+        if bad[r].any():
+            val = rows[r, int(xp.argmax(bad[r]))]
+            if not val >= 0:
+                raise RuntimeError(
+                    "invalid multinomial distribution (encountering probability entry < 0)")
+            raise RuntimeError("invalid multinomial distribution (encountering probability "
+                               "entry = infinity or NaN)")
+    raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+
+
 @export
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
     """Category indices (int64) drawn from the unnormalised distributions in the rows of
@@ -1284,10 +1433,10 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     if not replacement and num_samples > rows.shape[1]:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
                            "replacement")
-    if (rows < 0).any() or not xp.isfinite(rows).all():
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    if (rows.sum(axis=1) <= 0).any():
-        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    bad = ~(rows >= 0) | ~xp.isfinite(rows)
+    empty = ~(rows.sum(axis=1) > 0)
+    if bad.any() or empty.any():
+        _multinomial_error(rows, bad, empty, replacement and num_samples > 1)
     gen = _gen(generator)
     if replacement:
         cdf = xp.cumsum(rows, axis=1)

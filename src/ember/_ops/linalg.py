@@ -111,6 +111,7 @@ def _mm_grads(node, grad, a, b, first=0):
 
 class MmBackward0(Node):
     saves = (0, 1)
+    save_if = ((1,), (0,))  # each operand is read only by the other's gradient
 
     def forward(self, a, b):
         return _matmul_arrays(a, b)
@@ -141,6 +142,7 @@ def mm(input, mat2, *, out=None):
 
 class BmmBackward0(Node):
     saves = (0, 1)
+    save_if = ((1,), (0,))  # each operand is read only by the other's gradient
 
     def forward(self, a, b):
         return _matmul_arrays(a, b)
@@ -175,6 +177,7 @@ def bmm(input, mat2, *, out=None):
 
 class MvBackward0(Node):
     saves = (0, 1)
+    save_if = ((1,), (0,))  # each operand is read only by the other's gradient
 
     def forward(self, a, v):
         return _matmul_arrays(a, v)
@@ -220,6 +223,7 @@ def _check_vectors(input, other, name):
 
 class DotBackward0(Node):
     saves = (0, 1)
+    save_if = ((1,), (0,))  # each operand is read only by the other's gradient
 
     def forward(self, a, b):
         return _matmul_arrays(a, b)
@@ -239,6 +243,7 @@ def dot(input, tensor, *, out=None):
 
 class VdotBackward0(Node):
     saves = (0, 1)
+    save_if = ((1,), (0,))  # each operand is read only by the other's gradient
 
     def forward(self, a, b):
         return _matmul_arrays(xp.conj(a), b)
@@ -417,6 +422,7 @@ def _check_expand(shape, target):
 
 class AddmmBackward0(Node):
     saves = (1, 2)
+    save_if = ((2,), (1,))  # each factor is read only by the other's gradient
 
     def forward(self, bias, a, b, beta, alpha):
         self.beta, self.alpha = beta, alpha
@@ -455,6 +461,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
 
 class AddmvBackward0(Node):
     saves = (1, 2)
+    save_if = ((2,), (1,))  # each factor is read only by the other's gradient
 
     def forward(self, bias, m, v, beta, alpha):
         self.beta, self.alpha = beta, alpha
@@ -509,6 +516,7 @@ def _check_same3(input, b1, b2):
 
 class BaddbmmBackward0(Node):
     saves = (1, 2)
+    save_if = ((2,), (1,))  # each factor is read only by the other's gradient
 
     def forward(self, bias, a, b, beta, alpha):
         self.beta, self.alpha = beta, alpha
@@ -536,6 +544,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 
 class AddbmmBackward0(Node):
     saves = (1, 2)
+    save_if = ((2,), (1,))  # each factor is read only by the other's gradient
 
     def forward(self, bias, a, b, beta, alpha):
         self.beta, self.alpha, self.batch = beta, alpha, a.shape[0]
@@ -566,6 +575,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
 
 class AddrBackward0(Node):
     saves = (1, 2)
+    save_if = ((2,), (1,))  # each factor is read only by the other's gradient
 
     def forward(self, bias, v1, v2, beta, alpha, dtype):
         self.beta, self.alpha = beta, alpha
@@ -708,6 +718,7 @@ def chain_matmul(*matrices, out=None):
 
 class LinalgCrossBackward0(Node):
     saves = (0, 1)
+    save_if = ((1,), (0,))  # each operand is read only by the other's gradient
 
     def forward(self, a, b, dim):
         self.dim = dim
@@ -764,7 +775,10 @@ class EinsumBackward0(Node):
         *arrays, eq = arrays_and_eq
         self.eq = eq
         self.shapes = [a.shape for a in arrays]
-        self.saves = tuple(range(len(arrays)))  # read by the engine when it records the node
+        n = len(arrays)
+        self.saves = tuple(range(n))  # read by the engine when it records the node
+        # an operand is read only by the others' gradients (as by torch's bmm decomposition)
+        self.save_if = tuple(tuple(k for k in range(n) if k != j) for j in range(n))
         if arrays[0].dtype.itemsize == 2 and arrays[0].dtype.kind in "fV":
             r = xp.einsum(eq, *(a.astype(xp.float32) for a in arrays))
             return xp.asarray(r).astype(arrays[0].dtype)

@@ -1069,15 +1069,16 @@ def xlog1py(input, other, *, out=None):
 
 class CopysignBackward0(Node):
     saves = (0, 1)
+    save_if = ((0,), ())  # other's gradient is zero
     saves_result = True
 
     def forward(self, a, b):
         return _opmath(xp.copysign, a, b)
 
     def backward(self, grad):
-        x, y, r = self.saved()
+        x, _, r = self.saved()
         gx = grad * where(x == 0, 0.0, r / x) if self.needs(0) else None
-        return gx, (_zeros_like(y) if self.needs(1) else None)
+        return gx, (engine._zeros(self._in_meta[1]) if self.needs(1) else None)
 
 
 class CopysignBackward1(Node):
@@ -1199,6 +1200,7 @@ def _ldexp_arrays(a, e):
 
 class LdexpBackward0(Node):
     saves = (1,)
+    save_if = ((0,),)  # the exponent is read only by input's gradient
     saves_result = True
 
     def forward(self, a, e):

@@ -2,13 +2,15 @@
 import ember
 
 from . import _kernels
-from .optimizer import (Optimizer, _check_lr, _new_step, _scalar,
-                        _use_grad_for_differentiable, _value)
+from .optimizer import (Optimizer, _check_fused, _check_fused_param, _check_lr, _new_step,
+                        _scalar, _use_grad_for_differentiable, _value)
 
 __all__ = ["Adam"]
 
 
-def _check_adam_args(lr, betas, eps, weight_decay):
+def _check_adam_args(lr, betas, eps, weight_decay, foreach=None, capturable=False):
+    if isinstance(lr, ember.Tensor) and foreach and not capturable:
+        raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
     _check_lr(lr)
     if not 0.0 <= eps:
         raise ValueError(f"Invalid epsilon value: {eps}")
@@ -18,6 +20,10 @@ def _check_adam_args(lr, betas, eps, weight_decay):
         raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
     if not 0.0 <= weight_decay:
         raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+    for i, b in enumerate(betas):
+        if isinstance(b, ember.Tensor) and foreach and not capturable:
+            raise ValueError(f"betas[{i}] as a Tensor is not supported for capturable=False "
+                             "and foreach=True")
 
 
 class Adam(Optimizer):
@@ -42,12 +48,13 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
-        _check_adam_args(lr, betas, eps, weight_decay)
+        _check_adam_args(lr, betas, eps, weight_decay, foreach, capturable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize, foreach=foreach,
                         capturable=capturable, differentiable=differentiable, fused=fused,
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
+        _check_fused(fused, foreach, differentiable)
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -89,6 +96,8 @@ class Adam(Optimizer):
                                        "consider SparseAdam instead")
                 state = self.state[p]
                 if len(state) == 0:
+                    if group["fused"]:
+                        _check_fused_param(p)
                     state["step"] = _new_step()
                     state["exp_avg"] = ember.zeros_like(p)
                     state["exp_avg_sq"] = ember.zeros_like(p)

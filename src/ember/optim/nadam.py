@@ -92,18 +92,14 @@ class NAdam(Optimizer):
                 mu_product *= mu
                 exp_avg.lerp_(grad, 1 - beta1)
                 exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-                # (differentiable: divide a copy, for the reason given for exp_avg below)
-                denom = (exp_avg_sq.clone() if tensor_math else exp_avg_sq).div(
-                    bias_correction2).sqrt()
+                denom = exp_avg_sq.div(bias_correction2).sqrt()
                 if tensor_math:
                     # torch's tensor branch: the coefficients stay 0-d tensors (so autograd
                     # sees them) and nothing saved for backward is changed in place
                     denom = denom.add(eps)
                     mu_product_next = mu_product * mu_next
                     grad = grad * (-lr * (1.0 - mu) / (1.0 - mu_product))
-                    # (a copy: ember's mul keeps both operands for backward even where torch
-                    # keeps one, and exp_avg changes in place next step)
-                    exp_avg = exp_avg.clone() * (-lr * mu_next / (1.0 - mu_product_next))
+                    exp_avg = exp_avg * (-lr * mu_next / (1.0 - mu_product_next))
                     param.addcdiv_(grad, denom)
                     param.addcdiv_(exp_avg, denom)
                     continue

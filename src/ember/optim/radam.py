@@ -85,10 +85,8 @@ class RAdam(Optimizer):
                 exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
                 bias_correction1 = 1 - beta1 ** step
                 bias_correction2 = 1 - beta2 ** step
-                # (differentiable: divide a copy; ember's div keeps its tensor operand for
-                # backward even where torch does not, and exp_avg changes in place next step)
                 differentiable = group["differentiable"]
-                corrected = (exp_avg.clone() if differentiable else exp_avg) / bias_correction1
+                corrected = exp_avg / bias_correction1
                 rho_inf = 2 / (1 - beta2) - 1
                 rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
                 if rho_t > 5.0:

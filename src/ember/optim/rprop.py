@@ -73,10 +73,6 @@ class Rprop(Optimizer):
                 step_size.mul_(sign).clamp_(step_size_min, step_size_max)
                 grad = grad.clone()
                 grad[sign.eq(etaminus)] = 0
-                # (a copy when differentiable: ember's addcmul keeps both factors for backward
-                # even where torch keeps one, and step_size changes in place next step)
-                param.addcmul_(grad.sign(),
-                               step_size.clone() if group["differentiable"] else step_size,
-                               value=-1)
+                param.addcmul_(grad.sign(), step_size, value=-1)
                 prev.copy_(grad)
         return loss

@@ -2,7 +2,8 @@
 import ember
 
 from . import _kernels
-from .optimizer import Optimizer, _check_lr, _scalar, _use_grad_for_differentiable, _value
+from .optimizer import (Optimizer, _check_fused, _check_fused_param, _check_lr, _scalar,
+                        _use_grad_for_differentiable, _value)
 
 __all__ = ["SGD"]
 
@@ -37,6 +38,9 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
+        _check_fused(fused, foreach, differentiable)
+        # torch checks the dtype of the first parameter with a gradient, once
+        self._need_device_dtype_check_for_fused = bool(fused)
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -67,6 +71,9 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
+                if group["fused"] and getattr(self, "_need_device_dtype_check_for_fused", True):
+                    _check_fused_param(p)
+                    self._need_device_dtype_check_for_fused = False
                 buf = self.state[p].get("momentum_buffer") if momentum != 0 else None
                 if plain and _kernels.fast_ok(p, (buf,), (lr, wd, momentum, dampening)):
                     # the same arithmetic on raw arrays, in place (no temporaries per op)
