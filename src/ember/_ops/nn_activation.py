@@ -76,9 +76,11 @@ def _node(name, fwd, bwd, base=_Unary):
 
 
 # --- piecewise-linear activations ------------------------------------------------------------
+# Masks are written as torch's kernels test them (`x <= t ? 0 : g`), so a NaN input takes the
+# pass-through branch: NaN propagates forward and its gradient passes, as in torch.
 
 _node("HardtanhBackward0", lambda a, lo, hi: xp.clip(a, lo, hi),
-      lambda g, x, lo, hi: where((x > lo) & (x < hi), g, 0.0))
+      lambda g, x, lo, hi: where((x <= lo) | (x >= hi), 0.0, g))
 _node("LeakyReluBackward0", lambda a, s: xp.where(a > 0, a, a * s),
       lambda g, x, s: where(x > 0, g, g * s))
 _node("LeakyReluBackward1", LeakyReluBackward0.fwd, LeakyReluBackward0.bwd, _UnaryResult)
@@ -86,15 +88,15 @@ _node("RreluWithNoiseBackward0", lambda a, s: xp.where(a > 0, a, a * s),
       lambda g, x, s: where(x > 0, g, g * s))
 _node("RreluWithNoiseBackward1", RreluWithNoiseBackward0.fwd, RreluWithNoiseBackward0.bwd,
       _UnaryResult)
-_node("ThresholdBackward0", lambda a, t, v: xp.where(a > t, a, v),
-      lambda g, x, t, v: where(x > t, g, 0.0))
+_node("ThresholdBackward0", lambda a, t, v: xp.where(a <= t, v, a),
+      lambda g, x, t, v: where(x <= t, 0.0, g))
 # in-place threshold keeps a copy of the input: the result cannot tell where it was replaced
 _node("ThresholdBackward1", ThresholdBackward0.fwd, ThresholdBackward0.bwd)
 _node("SoftshrinkBackward0",
-      lambda a, l: xp.where(a > l, a - l, xp.where(a < -l, a + l, 0)),
-      lambda g, x, l: where(x.abs() > l, g, 0.0))
-_node("HardshrinkBackward0", lambda a, l: xp.where((a > l) | (a < -l), a, 0),
-      lambda g, x, l: where((x > l) | (x < -l), g, 0.0))
+      lambda a, l: xp.where(a > l, a - l, xp.where(a < -l, a + l, xp.where(a == a, 0, a))),
+      lambda g, x, l: where((x >= -l) & (x <= l), 0.0, g))
+_node("HardshrinkBackward0", lambda a, l: xp.where((a >= -l) & (a <= l), 0, a),
+      lambda g, x, l: where((x >= -l) & (x <= l), 0.0, g))
 _node("HardsigmoidBackward0", lambda a: xp.clip(a / 6 + 0.5, 0, 1),
       lambda g, x: where((x > -3) & (x < 3), g / 6, 0.0))
 _node("HardswishBackward0", lambda a: a * xp.clip(a + 3, 0, 6) / 6,
@@ -109,12 +111,18 @@ def _elu_fwd(a, alpha, scale, input_scale):
 
 
 def _elu_bwd(g, x, alpha, scale, input_scale):
-    return where(x > 0, g * scale, g * ((x * input_scale).exp() * (alpha * scale * input_scale)))
+    # torch tests x <= 0 for the exponential branch, so a NaN input gets the slope `scale`;
+    # the branch sees x only below 0, so exp cannot overflow (nor a NaN leak) into the double
+    # backward through the branch not taken, and at x = 0 the second derivative is 0, as
+    # torch's double backward (masked by x < 0) has it
+    neg = x <= 0
+    xn = where(x < 0, x, 0.0)
+    return where(neg, g * ((xn * input_scale).exp() * (alpha * scale * input_scale)), g * scale)
 
 
 def _elu_bwd_result(g, r, alpha, scale, input_scale):
     # below 0 the result r = s*a*(exp(i*x) - 1), so the slope is i*(r + a*s)
-    return where(r > 0, g * scale, g * ((r + alpha * scale) * input_scale))
+    return where(r <= 0, g * ((where(r < 0, r, 0.0) + alpha * scale) * input_scale), g * scale)
 
 
 _node("EluBackward0", _elu_fwd, _elu_bwd)
@@ -160,7 +168,10 @@ def _mish_bwd(g, x):
 _node("MishBackward0", lambda a: a * xp.tanh(_softplus_arr(a)), _mish_bwd)
 _node("SoftplusBackward0",
       lambda a, b, t: xp.where(a * b > t, a, _softplus_arr(a * b) / b),
-      lambda g, x, b, t: where(x * b > t, g, g * (x * b).sigmoid()))
+      # at beta * x = threshold the slope is sigmoid(t) with no second derivative (torch's
+      # double backward masks with beta * x < threshold)
+      lambda g, x, b, t: (lambda xb: where(xb > t, g, g * where(xb >= t, xb.detach(), xb)
+                                          .sigmoid()))(x * b))
 _node("LogSigmoidBackward0", lambda a: -_softplus_arr(-a),
       lambda g, x: g * (-x).sigmoid())
 
@@ -238,7 +249,8 @@ def _rrelu_slope(input, lower, upper, training):
         return (lower + upper) / 2
     from ember._ops.creation import empty
     noise = empty(input.shape, dtype=input.dtype).uniform_(lower, upper)._data
-    return xp.where(input._data > 0, 1, noise).astype(input._data.dtype)
+    # torch draws a slope where x <= 0 only, so a NaN input keeps slope 1
+    return xp.where(input._data <= 0, noise, 1).astype(input._data.dtype)
 
 
 @export(method=False)

@@ -69,8 +69,10 @@ def _huber(a, b, delta):
 _pointwise("MseLossBackward0", lambda a, b: (a - b) ** 2, lambda x, y: (x - y) * 2)
 _pointwise("SmoothL1LossBackward0", _smooth_l1,
            lambda x, y, beta: (lambda d: where(d.abs() < beta, d / beta, d.sign()))(x - y))
+# at |d| = delta the slope is delta * sign(d), whose own derivative is 0 there (torch's double
+# backward masks with |d| < delta)
 _pointwise("HuberLossBackward0", _huber,
-           lambda x, y, delta: (x - y).clamp(-delta, delta))
+           lambda x, y, delta: (lambda d: where(d.abs() < delta, d, d.sign() * delta))(x - y))
 
 
 class SoftMarginLossBackward0(Node):

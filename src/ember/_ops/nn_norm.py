@@ -12,9 +12,10 @@ import math
 
 from ember._backend import dtypes as _dt
 from ember._backend import xp
-from ember._ops._util import make
+from ember._ops._util import broadcast_shapes, make
 from ember._ops.engine import GRAD, Node, execute
 from ember._ops.linalg import AddmmBackward0, addmm
+from ember._ops.reduction import NormBackward1
 from ember._ops.registry import export
 from ember._ops.shape import TBackward0
 
@@ -259,7 +260,7 @@ class NativeGroupNormBackward0(Node):
 
     def forward(self, x, w, b, groups, eps):
         n, c = x.shape[0], x.shape[1]
-        xg = _acc(x).reshape(n, groups, -1)
+        xg = _acc(x).reshape(n, groups, math.prod(x.shape[1:]) // groups)  # n may be 0
         mean, rstd = _stats(xg, (2,), eps)
         self.groups, self.eps, self.mean, self.rstd = groups, eps, mean, rstd
         y = ((xg - mean) * rstd).reshape(x.shape)
@@ -274,13 +275,13 @@ class NativeGroupNormBackward0(Node):
         x, w = self.saved()
         n = x.shape[0]
         shape = tuple(x.shape)
-        gshape = (n, self.groups, -1)
+        gshape = (n, self.groups, math.prod(shape[1:]) // self.groups)
         cs = _channel_shape(x._data)
         if GRAD.enabled:
             xhat, rstd = _stats_graph(x.reshape(gshape), (2,), self.eps)
         else:
             rstd = make(self.rstd.astype(x.dtype.np, copy=False))
-            xg = x._data.reshape(n, self.groups, -1)
+            xg = x._data.reshape(gshape)
             xhat = make(((xg - self.mean) * self.rstd).astype(x.dtype.np, copy=False))
         dims = (0,) + tuple(range(2, len(shape)))
         gx = gw = gb = None
@@ -393,8 +394,9 @@ class EmbeddingBagBackward0(Node):
 
     saves = (0, 1)
 
-    def forward(self, w, psw, idx, bags, nbags, mode, padding_idx):
+    def forward(self, w, psw, idx, bags, nbags, mode, padding_idx, scale_grad_by_freq=False):
         d = w.shape[1]
+        self.freq = scale_grad_by_freq
         rows = _take_rows(w, idx)
         valid = xp.ones(idx.shape, bool) if padding_idx is None else idx != padding_idx
         counts = xp.bincount(bags[valid], minlength=nbags)
@@ -436,6 +438,9 @@ class EmbeddingBagBackward0(Node):
         per_row = grad.index_select(0, make(self.bags)) * make(scale[:, None])
         if self.needs(0):
             src = per_row * psw.unsqueeze(1) if psw is not None else per_row
+            if self.freq:  # each row's weight gradient over its index's count in the batch
+                freq = xp.bincount(self.idx, minlength=num)[self.idx]
+                src = src * make((1.0 / freq).astype(grad.dtype.np)[:, None])
             gw = zeros.index_add(0, make(self.idx), src)
         if psw is not None and self.needs(1):
             gp = (per_row * w.index_select(0, make(self.idx))).sum(dim=1)
@@ -443,8 +448,9 @@ class EmbeddingBagBackward0(Node):
 
 
 def embedding_bag_impl(weight, indices, offsets, mode, per_sample_weights,
-                       include_last_offset, padding_idx):
-    """The kernel under F.embedding_bag: 1-D `indices` split into bags at `offsets`."""
+                       include_last_offset, padding_idx, scale_grad_by_freq=False):
+    """The kernel under F.embedding_bag: 1-D `indices` split into bags at `offsets`; with
+    `scale_grad_by_freq` each row's weight gradient is divided by its index's count."""
     _check_indices(indices, "embedding_bag")
     idx = indices._data.astype(xp.int64, copy=False).reshape(-1)
     offs = offsets._data.astype(xp.int64, copy=False)
@@ -462,7 +468,8 @@ def embedding_bag_impl(weight, indices, offsets, mode, per_sample_weights,
         idx, bags = idx[keep], bags[keep]
     return execute(EmbeddingBagBackward0, (weight, per_sample_weights),
                    (weight._data, _data(per_sample_weights)),
-                   (idx, bags, nbags, _BAG_MODES[mode], padding_idx))
+                   (idx, bags, nbags, _BAG_MODES[mode], padding_idx,
+                    bool(scale_grad_by_freq)))
 
 
 # --- distances -------------------------------------------------------------------------------
@@ -529,13 +536,17 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     diff = x1 - x2 + eps
     if diff.dim() == 0:
         diff = diff.unsqueeze(0)
-    return diff.norm(p, dim=dim, keepdim=keepdim)
+    # torch computes at::norm here, whose node is NormBackward1 (not linalg's)
+    return execute(NormBackward1, (diff,), (diff._data,), (p, (dim,), keepdim))
 
 
 @export(method=False)
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """Cosine of the angle between x1 and x2 along `dim` (inputs broadcast), each norm
     clamped below at `eps`."""
+    # torch expands both inputs first, so a broadcast operand's norm counts every repeat
+    shape = broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    x1, x2 = x1.expand(shape), x2.expand(shape)
     n1 = x1.norm(2, dim=dim, keepdim=True).clamp_min(eps)
     n2 = x2.norm(2, dim=dim, keepdim=True).clamp_min(eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim=dim)

@@ -96,7 +96,8 @@ class _MaxWithIndices:
         if self.disjoint:
             # every index is distinct: one assignment at flat positions over all rows
             rows = math.prod(lead)
-            flat = self.indices.reshape(rows, -1) + xp.arange(0, rows * size, size)[:, None]
+            flat = (self.indices.reshape(rows, g.shape[-1])  # rows may be 0: no -1
+                    + xp.arange(0, rows * size, size)[:, None])
             gi = g.new_zeros(rows * size).index_put((make(flat.reshape(-1)),), g.reshape(-1))
             return gi.reshape(lead + tuple(self.size))
         idx = make(self.indices.reshape(g.shape))

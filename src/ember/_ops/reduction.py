@@ -767,6 +767,10 @@ class LinalgVectorNormBackward0(Node):
         return _norm_backward(g, x, r, self.p, dims)
 
 
+class NormBackward1(LinalgVectorNormBackward0):
+    """torch's node for at::norm(x, p, dim, keepdim), which pairwise_distance records."""
+
+
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     """The `ord`-norm of x viewed as a vector: over all elements, or over `dim` (torch's
     linalg.vector_norm). ord may be any real number or +-inf; 0 counts nonzero elements."""
@@ -1372,3 +1376,70 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
         x = hi.logical_xor(lo) if x.dtype is _dt.bool else hi - lo
         length -= 1
     return x
+
+
+def _check_weights(name, w, n, integral):
+    if w.dim() > 1:
+        raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got "
+                           f"{name} with {w.dim()} dimensions")
+    if w.numel() != n:
+        raise RuntimeError(f"cov(): expected {name} to have the same numel as there are "
+                           f"observations in the input but got {w.numel()} != {n}")
+    if integral and w.dtype.category != _dt.INT:
+        raise RuntimeError(f"cov(): expected {name} to have integral dtype but got {name} "
+                           f"with {_scalar_type_name(w.dtype)} dtype")
+    if not integral and w.dtype.category != _dt.FLOAT:
+        raise RuntimeError(f"cov(): expected {name} to have floating point dtype but got "
+                           f"{name} with {_scalar_type_name(w.dtype)} dtype")
+    if bool((w._data < 0).any()):
+        raise RuntimeError(f"cov(): {name} cannot be negative")
+
+
+@export
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """The covariance matrix of the variables in the rows of `input` (observations in the
+    columns), as numpy.cov; `fweights` (integer frequency) and `aweights` (float importance)
+    weight the observations, and `correction` is subtracted from the degrees of freedom."""
+    if input.dim() > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got "
+                           f"an input with {input.dim()} dimensions")
+    obs = input if input.dim() == 2 else input.view(1, -1)
+    n = obs.shape[1]
+    if fweights is not None:
+        _check_weights("fweights", fweights, n, True)
+    if aweights is not None:
+        _check_weights("aweights", aweights, n, False)
+    w = fweights
+    if aweights is not None:
+        w = aweights if w is None else w * aweights
+    w_sum = w.sum() if w is not None else make(xp.asarray(n, xp.int64), _dt.int64)
+    avg = (obs if w is None else obs * w).sum(1) / w_sum
+    if w is not None and correction != 0:
+        norm = w_sum - correction * ((w * aweights).sum() / w_sum if aweights is not None
+                                     else 1)
+    else:
+        norm = w_sum - correction
+    if bool(norm._data <= 0):
+        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the number of observations.", UserWarning, stacklevel=2)
+        norm = norm * 0
+    centred = obs - avg.unsqueeze(1)
+    c = centred.mm((centred if w is None else centred * w).t().conj())
+    return c.true_divide(norm).squeeze()
+
+
+@export
+def corrcoef(input):
+    """The Pearson correlation coefficients of the variables in the rows of `input`, as
+    numpy.corrcoef: cov(input) scaled by the standard deviations, clipped to [-1, 1]."""
+    c = cov(input)
+    if c.dim() == 0:
+        return c / c
+    d = c.diagonal()
+    std = (d.real if d.is_complex() else d).sqrt()
+    c = c / std.view(-1, 1)
+    c = c / std.view(1, -1)
+    if c.is_complex():
+        from ember._ops.elementwise import complex as _complex
+        return _complex(c.real.clip(-1, 1), c.imag.clip(-1, 1))
+    return c.clip(-1, 1)

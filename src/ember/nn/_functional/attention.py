@@ -5,6 +5,7 @@ import warnings
 
 import ember
 from ember._ops.linalg import _long_name
+from ember._ops.nn_attention import flash_attention_cpu
 from ember.nn._functional.activation import softmax
 from ember.nn._functional.dropout import dropout
 from ember.nn._functional.linear import linear
@@ -83,6 +84,18 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             key = key.repeat_interleave(hq // hk, dim=-3)
         if hv != hq:
             value = value.repeat_interleave(hq // hv, dim=-3)
+
+    # torch's CPU dispatch picks its fused flash kernel here (a different grad_fn)
+    if (query.dim() == key.dim() == value.dim() == 4 and dropout_p == 0.0 and L and S
+            and query.shape[-1] == value.shape[-1]
+            and query.shape[:2] == key.shape[:2] == value.shape[:2]
+            and query.dtype in (ember.float32, ember.float64)
+            and (attn_mask is None or not attn_mask.requires_grad)):
+        if is_causal:
+            attn_mask = ember.ones((L, S), dtype=ember.bool, device=query.device).tril()
+        is_bool = attn_mask is not None and attn_mask.dtype == ember.bool
+        return flash_attention_cpu(query, key, value, scale, attn_mask if is_bool else None,
+                                   None if is_bool else attn_mask)
 
     keep = None  # bool, True = may attend
     bias = None  # additive float mask

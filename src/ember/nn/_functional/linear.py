@@ -8,14 +8,16 @@ __all__ = ["linear", "bilinear"]
 
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias over the last dim of input. A 2-D input with a bias is one
-    addmm (AddmmBackward0), other ranks are flattened around it as torch does; without a bias
-    it is a matmul."""
+    addmm (AddmmBackward0), other contiguous ranks are flattened around it as torch does; a
+    non-contiguous input, or no bias, takes a matmul (plus the bias)."""
     if _ac.on and _ac.active():
         return _ac.lower(linear, input, weight, bias)
     if bias is None:
         return ember.matmul(input, weight.t())
     if input.dim() == 2:
         return _linear_2d(input, weight, bias)
+    if not input.is_contiguous():  # torch flattens only contiguous inputs: matmul, then add
+        return ember.matmul(input, weight.t()) + bias
     lead = tuple(input.shape[:-1])
     flat = input.reshape(-1, input.shape[-1]) if input.dim() else input.reshape(1, -1)
     return ember.addmm(bias, flat, weight.t()).view(lead + (weight.shape[0],))

@@ -310,6 +310,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
 def _cross_entropy_probs(input, target, weight, reduction, label_smoothing, dim, n_classes):
     from ember._ops.reduction import log_softmax
+    from ember._ops.special import DivBackward1, _scalar_op
     if label_smoothing > 0:
         target = target * (1 - label_smoothing) + label_smoothing / n_classes
     logp = log_softmax(input, dim)
@@ -320,7 +321,8 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing, dim,
     if reduction == "mean":
         if input._data.size == 0:
             return -(logp * target).sum() / 0.0
-        return -(logp * target).sum() / (input._data.size / n_classes)
+        # torch divides by a Scalar inside its kernel: DivBackward1
+        return _scalar_op(DivBackward1, -(logp * target).sum(), input._data.size / n_classes)
     if reduction == "sum":
         return -(logp * target).sum()
     return -(logp * target).sum(dim)

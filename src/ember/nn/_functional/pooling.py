@@ -1,6 +1,8 @@
 """Pooling (torch.nn.functional.*pool*): max / average / power-average pooling, adaptive
 pooling and max unpooling. The kernels are ops-layer nodes (ember._ops.pooling); 1-d forms
 run the 2-d node on an unsqueezed input, as torch does."""
+import math
+
 import ember
 from ember._ops import pooling as _P
 from ember._ops.pooling import adaptive_avg_pool1d, avg_pool1d
@@ -83,14 +85,28 @@ def _lp_finish(out, norm_type, ksize):
     return (ember.sign(out) * ember.relu(ember.abs(out))).mul(ksize).pow(1.0 / norm_type)
 
 
+def _lp_max(pool, input, norm_type, kernel_size, stride, ceil_mode):
+    """p = +inf is max pooling of |x| and p = -inf minus max pooling of -|x| (torch's
+    special case); None for a finite p."""
+    if isinstance(norm_type, (int, float)) and norm_type == math.inf:
+        return pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if isinstance(norm_type, (int, float)) and norm_type == -math.inf:
+        return -pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    return None
+
+
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """Power-average pooling over the last dim: (sum over window of x^p)^(1/p)."""
+    if (m := _lp_max(max_pool1d, input, norm_type, kernel_size, stride, ceil_mode)) is not None:
+        return m
     out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return _lp_finish(out, norm_type, kernel_size)
 
 
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """Power-average pooling over the last two dims: (sum over window of x^p)^(1/p)."""
+    if (m := _lp_max(max_pool2d, input, norm_type, kernel_size, stride, ceil_mode)) is not None:
+        return m
     kh, kw = _P._ntuple(kernel_size, 2)
     out = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return _lp_finish(out, norm_type, kh * kw)
@@ -98,6 +114,8 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 
 def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """Power-average pooling over the last three dims."""
+    if (m := _lp_max(max_pool3d, input, norm_type, kernel_size, stride, ceil_mode)) is not None:
+        return m
     kd, kh, kw = _P._ntuple(kernel_size, 3)
     out = avg_pool3d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return _lp_finish(out, norm_type, kd * kh * kw)

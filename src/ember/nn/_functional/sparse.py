@@ -64,6 +64,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
                          f"{input.dim()}")
     if mode not in ("sum", "mean", "max"):
         raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
     if max_norm is not None:
         with ember.no_grad():
             ember.embedding_renorm_(weight, input, max_norm, norm_type)
@@ -74,7 +76,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
             f"GitHub.")
     pad = _padding_index(padding_idx, weight.size(0))
     return embedding_bag_impl(weight, input, offsets, mode, per_sample_weights,
-                              include_last_offset, pad)
+                              include_last_offset, pad, scale_grad_by_freq)
 
 
 def one_hot(tensor, num_classes=-1):

@@ -5,7 +5,7 @@ __all__ = []
 for _name in ("module", "container", "linear", "flatten", "activation", "loss", "dropout",
               "sparse", "normalization", "batchnorm", "instancenorm", "conv", "pooling",
               "padding", "distance", "rnn", "attention", "transformer", "upsampling",
-              "pixelshuffle", "channelshuffle"):
+              "pixelshuffle", "channelshuffle", "adaptive"):
     _mod = _importlib.import_module(f"ember.nn.modules.{_name}")
     for _cls in getattr(_mod, "__all__", ()):
         globals()[_cls] = getattr(_mod, _cls)

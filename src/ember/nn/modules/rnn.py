@@ -85,7 +85,7 @@ def _run_direction(mode, x, sizes, h0, c0, weights, reverse):
     full = sizes[0] if steps else h0.shape[0]
     uniform = all(n == full for n in sizes)
     if uniform:
-        gis = gi_all.view(steps, full, -1).unbind(0) if steps else ()
+        gis = gi_all.view(steps, full, gi_all.shape[-1]).unbind(0) if steps else ()
     else:
         gis = gi_all.split(list(sizes), 0)
     act = "relu" if mode == "RNN_RELU" else "tanh"
@@ -426,8 +426,8 @@ class RNNBase(Module):
                 if c_n is not None:
                     c_n = c_n.index_select(1, unsorted_indices)
         else:
-            if self.batch_first:
-                output = output.transpose(0, 1)
+            if self.batch_first:  # torch's RNN/GRU kernels transpose in place (TransposeBackward1)
+                output = output.transpose(0, 1) if is_lstm else output.transpose_(0, 1)
             if not batched:
                 output = output.squeeze(batch_dim)
                 h_n = h_n.squeeze(1)
