@@ -119,6 +119,35 @@ def _meshgrid_errors(rng):
     return [E(a, b, indexing="ij"), E(a, a, indexing="yx"), E(randn(rng, (2, 2), F32))]
 
 
+def _cartesian_prod_samples(rng, d):
+    a, b, c = randn(rng, (2,), d), randn(rng, (3,), d), randn(rng, (1,), d)
+    return [S(a, b), S(a, b, c), S(b), S(a, randn(rng, (0,), d))]
+
+
+def _combinations_samples(rng, d):
+    a = randn(rng, (4,), d)
+    return [S(a), S(a, r=3), S(a, r=2, with_replacement=True), S(a, r=1), S(a, r=5),
+            S(a, r=0)]
+
+
+def _combinations_errors(rng):
+    return [E(randn(rng, (2, 2), F32)), E(randn(rng, (3,), F32), r=-1)]
+
+
+def _window_samples(rng, d):
+    return [S(5, dtype=dt(d)), S(4, False, dtype=dt(d)), S(1, dtype=dt(d)), S(0, dtype=dt(d)),
+            S(8), S(2, False)]
+
+
+def _window_errors(rng):
+    return [E(3, dtype=dt("int64")), E(-1), E(2.0)]
+
+
+def _unravel_samples(rng, d):
+    return [S(np.array(4), (3, 2)), S(np.array([[1, 5], [2, 3]]), (2, 3)),
+            S(np.array([-1, 7]), (2, 3)), S(np.array([1], np.int32), 4)]
+
+
 def _tri_samples(rng, d):
     return [S(3, 3), S(3, 4, 1), S(4, 3, -1), S(0, 3), S(3, 3, 5), S(3, 3, -5),
             S(3, 3, dtype=dt("int32"))]
@@ -295,6 +324,27 @@ OPS = [
            errors=_errors(E(-1), E(2, -1), E(2, 2.0))),
     OpInfo("meshgrid", _fn("meshgrid"), _meshgrid_samples, dtypes=REALS, gradgrad=True,
            errors=_meshgrid_errors),
+    OpInfo("cartesian_prod", _fn("cartesian_prod"), _cartesian_prod_samples, dtypes=REALS,
+           gradgrad=True, errors=_errors(E(np.ones((2, 2), np.float32)))),
+    OpInfo("combinations", _fn("combinations"), _combinations_samples, dtypes=REALS,
+           gradgrad=True, errors=_combinations_errors),
+    OpInfo("scalar_tensor", _fn("scalar_tensor"),
+           lambda rng, d: [S(1.5, dtype=dt(d)), S(3), S(True), S(2, dtype=dt("float64"))],
+           dtypes=(F32,), grad=False),
+    OpInfo("unravel_index", _fn("unravel_index"), _unravel_samples, dtypes=(F32,), grad=False,
+           errors=_errors(E(np.array([1.0], np.float32), (2,)), E(np.array([0]), (2, -1)))),
+    OpInfo("hann_window", _fn("hann_window"), _window_samples, dtypes=FLOATS, grad=False,
+           errors=_window_errors),
+    OpInfo("hamming_window", _fn("hamming_window"),
+           lambda rng, d: _window_samples(rng, d) + [S(6, True, 0.5, 0.4, dtype=dt(d))],
+           dtypes=FLOATS, grad=False, errors=_window_errors),
+    OpInfo("blackman_window", _fn("blackman_window"), _window_samples, dtypes=FLOATS,
+           grad=False, errors=_window_errors),
+    OpInfo("bartlett_window", _fn("bartlett_window"), _window_samples, dtypes=FLOATS,
+           grad=False, errors=_window_errors),
+    OpInfo("kaiser_window", _fn("kaiser_window"),
+           lambda rng, d: _window_samples(rng, d) + [S(7, False, 5.0, dtype=dt(d))],
+           dtypes=FLOATS, grad=False, errors=_window_errors),
     OpInfo("tril_indices", _fn("tril_indices"), _tri_samples, dtypes=(F32,), grad=False,
            errors=_tri_errors),
     OpInfo("triu_indices", _fn("triu_indices"), _tri_samples, dtypes=(F32,), grad=False,

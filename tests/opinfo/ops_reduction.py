@@ -205,6 +205,33 @@ def var_special(rng, dt):
             Sample((with_nans(randn(rng, (3, 4), dt), rng), 1), name="nan")]
 
 
+def cov_samples(rng, dt):
+    fw = np.array([1, 2, 1, 3])
+    aw = np.array([0.5, 1.0, 2.0, 0.25])
+    return [Sample((randn(rng, (3, 4), dt),), name="matrix"),
+            Sample((randn(rng, (5,), dt),), name="vector"),
+            Sample((randn(rng, (2, 4), dt),), {"correction": 0}, name="correction 0"),
+            Sample((randn(rng, (2, 4), dt),), {"fweights": fw}, name="fweights"),
+            Sample((randn(rng, (2, 4), dt),), {"aweights": aw.astype(np_dtype(dt))
+                                                if dt in FLOATS else aw}, name="aweights"),
+            Sample((randn(rng, (2, 4), dt),), {"fweights": fw, "aweights": aw, "correction": 2},
+                   name="both")]
+
+
+def corrcoef_samples(rng, dt):
+    return [Sample((randn(rng, (3, 4), dt),), name="matrix"),
+            Sample((randn(rng, (5,), dt),), name="vector")]
+
+
+def cov_errors(rng):
+    x = randn(rng, (2, 3), "float32")
+    return [ErrorSample((randn(rng, (2, 2, 2), "float32"),), name="3-d"),
+            ErrorSample((x,), {"fweights": np.array([1.0, 2.0, 1.0])}, name="float fweights"),
+            ErrorSample((x,), {"fweights": np.array([1, -2, 1])}, name="negative"),
+            ErrorSample((x,), {"aweights": np.array([1, 2, 1])}, name="int aweights"),
+            ErrorSample((x,), {"fweights": np.array([1, 2])}, name="numel")]
+
+
 def var_errors(rng):
     return dim_errors(rng)[:2] + [ErrorSample((randn(rng, (3, 4), "int64"),), name="ints")]
 
@@ -499,6 +526,19 @@ OPS = [
            dtypes=FLOATS + INTS + ("uint8", "bool"), grad=False, errors=max_errors),
     OpInfo("argmin.special", lambda lib, x, *a, **kw: x.argmin(*a, **kw), argmax_special,
            grad=False),
+    OpInfo("histogram", lambda lib, x, *a, **kw: tuple(lib.histogram(x, *a, **kw)),
+           lambda rng, dt: [Sample((randn(rng, (10,), dt), 4)),
+                            Sample((randn(rng, (3, 4), dt), 3), {"range": (-1.0, 1.0)}),
+                            Sample((randn(rng, (6,), dt), arr([-2.0, 0.0, 0.5, 2.0], dt))),
+                            Sample((randn(rng, (6,), dt), 2), {"weight": randn(rng, (6,), dt),
+                                                               "density": True}),
+                            Sample((arr([2.0, 2.0], dt), 2))],
+           dtypes=FLOATS, grad=False,
+           errors=lambda rng: [ErrorSample((randn(rng, (3,), "int64"), 2)),
+                               ErrorSample((randn(rng, (3,), "float32"), 0))]),
+    OpInfo("cov", lambda lib, x, **kw: lib.cov(x, **kw), cov_samples, dtypes=FLOATS,
+           errors=cov_errors),
+    OpInfo("corrcoef", lambda lib, x: lib.corrcoef(x), corrcoef_samples, dtypes=FLOATS),
     OpInfo("var", lambda lib, x, *a, **kw: lib.var(x, *a, **kw), var_samples,
            dtypes=FLOATS + INTS + COMPLEX, errors=var_errors),
     OpInfo("var.special", lambda lib, x, *a, **kw: x.var(*a, **kw), var_special, grad=False),

@@ -8,6 +8,8 @@ _KNOWN_TYPES = ("cpu", "cuda", "mps", "meta", "xpu")
 class device:
     """A device name (`'cpu'`, `'cuda'`, `'cuda:1'`) with torch's `type` and `index`."""
 
+    __module__ = "ember"  # <class 'ember.device'>, as torch's torch.device
+
     __slots__ = ("type", "index", "xp")
 
     def __new__(cls, type, index=None):

@@ -15,6 +15,8 @@ BOOL, INT, FLOAT, COMPLEX = 0, 1, 2, 3
 class dtype:
     """A tensor element type, printed as torch prints it (`ember.float32`)."""
 
+    __module__ = "ember"  # <class 'ember.dtype'>, as torch's torch.dtype
+
     __slots__ = ("name", "np", "itemsize", "category", "is_signed", "_alias")
 
     def __init__(self, name, np_type, category, is_signed):

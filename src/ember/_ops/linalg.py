@@ -870,10 +870,35 @@ def _einsum_contracts(eq):
                                  for c in set("".join(subs)))
 
 
+def _sublist_equation(args):
+    """(equation, operands) for einsum's sublist form: operand, sublist, operand, sublist,
+    ..., [output sublist]; subscripts are ints in [0, 52) or Ellipsis."""
+    def letters(sub):
+        out = []
+        for v in sub:
+            if v is Ellipsis:
+                out.append("...")
+            elif isinstance(v, int) and 0 <= v < 52:
+                out.append(chr(ord("a") + v) if v < 26 else chr(ord("A") + v - 26))
+            else:
+                raise RuntimeError(f"einsum(): subscript in subscript list is not within the "
+                                   f"valid range [0, 52), got {v}")
+        return "".join(out)
+    operands = args[0:len(args) - len(args) % 2:2]
+    subs = [letters(s) for s in args[1::2][:len(operands)]]
+    eq = ",".join(subs)
+    if len(args) % 2:
+        eq += "->" + letters(args[-1])
+    return eq, tuple(operands)
+
+
 @export(method=False)
 def einsum(equation, *operands):
     """Einstein summation over the operands, e.g. einsum('ij,jk->ik', a, b); '...' stands for
-    broadcast batch dims, and without '->' the output is the letters used once, sorted."""
+    broadcast batch dims, and without '->' the output is the letters used once, sorted.
+    The sublist form einsum(a, [0, 1], b, [1, 2], [0, 2]) is accepted too."""
+    if not isinstance(equation, str):
+        equation, operands = _sublist_equation((equation,) + operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     eq = _normalize_equation(equation, operands)

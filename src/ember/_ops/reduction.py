@@ -41,6 +41,7 @@ RETURN_TYPES = {n: return_type(n, ("values", "indices")) for n in
                 ("max", "min", "median", "nanmedian", "mode", "kthvalue", "sort", "topk",
                  "cummax", "cummin")}
 RETURN_TYPES["aminmax"] = return_type("aminmax", ("min", "max"))
+RETURN_TYPES["histogram"] = return_type("histogram", ("hist", "bin_edges"))
 
 
 # --- helpers shared by the family ----------------------------------------------------------
@@ -913,6 +914,35 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     counts, _ = xp.histogram(a.astype(xp.float64), bins=bins, range=(lo, hi))
     r = make(counts.astype(a.dtype))
     return r if out is None else _out(r, out)
+
+
+@export
+def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
+    """Histogram of a float tensor as (hist, bin_edges): `bins` equal-width bins over `range`
+    (the data's min and max by default) or the given 1-D tensor of edges; `weight` weights
+    each element and `density` normalises the histogram to integrate to 1."""
+    if input.dtype.category != _FLOAT:
+        raise _not_implemented("histogramdd", input.dtype)
+    a = input._data.reshape(-1).astype(xp.float64)
+    w = None if weight is None else weight._data.reshape(-1).astype(xp.float64)
+    if isinstance(bins, int):
+        if bins <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for "
+                               "dimension 0")
+        if range is not None:
+            lo, hi = float(range[0]), float(range[1])
+        elif a.size:
+            lo, hi = float(a.min()), float(a.max())
+        else:
+            lo, hi = 0.0, 1.0
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = xp.linspace(lo, hi, bins + 1)
+    else:
+        edges = bins._data.astype(xp.float64)
+    counts, _ = xp.histogram(a, bins=edges, weights=w, density=density)
+    d = input.dtype.np
+    return RETURN_TYPES["histogram"](make(counts.astype(d)), make(edges.astype(d)))
 
 
 # --- scans ---------------------------------------------------------------------------------

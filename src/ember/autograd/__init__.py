@@ -9,7 +9,30 @@ from ember.autograd.grad_mode import (detect_anomaly, enable_grad, inference_mod
                                       set_detect_anomaly, set_grad_enabled)
 from ember.autograd.gradcheck import gradcheck, gradgradcheck  # noqa: F401
 
-Variable = None  # set in ember/__init__ (torch.autograd.Variable is Tensor)
+
+
+class _VariableMeta(type):
+    def __instancecheck__(cls, other):
+        return isinstance(other, _engine.Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """The legacy autograd wrapper, as torch.autograd.Variable: `Variable(t,
+    requires_grad=False)` returns a leaf tensor sharing t's memory, and every tensor is an
+    instance of Variable (`volatile` is accepted and ignored, with torch's warning)."""
+
+    def __new__(cls, data=None, requires_grad=False, volatile=False):
+        if volatile:
+            import warnings
+            warnings.warn("volatile was removed and now has no effect. Use `with "
+                          "torch.no_grad():` instead.", UserWarning, stacklevel=2)
+        if data is None:
+            from ember._ops.creation import empty
+            return empty(0, requires_grad=requires_grad)
+        if not isinstance(data, _engine.Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got "
+                            f"{type(data).__name__}")
+        return data.detach().requires_grad_(requires_grad)
 
 
 def _tensors(x):

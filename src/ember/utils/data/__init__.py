@@ -1,5 +1,6 @@
 """ember.utils.data: torch.utils.data's datasets, samplers, collation and DataLoader."""
 from ember.utils.data._collate import default_collate, default_convert
+from ember.utils.data import _utils  # noqa: F401 (torch.utils.data._utils.collate)
 from ember.utils.data._worker import WorkerInfo, get_worker_info
 from ember.utils.data.dataloader import DataLoader
 from ember.utils.data.dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset,

@@ -15,12 +15,15 @@ class DistributedSampler(Sampler[_T_co]):
     DistributedSampler``): an optional shuffle seeded by ``seed + epoch`` (call
     :meth:`set_epoch` each epoch), padded by repeating indices to a multiple of
     ``num_replicas`` (or cut to one when ``drop_last``), then every ``num_replicas``-th index
-    from ``rank``. ``rank`` and ``num_replicas`` must be given (no process group here)."""
+    from ``rank``. ``rank`` and ``num_replicas`` default to those of the (single-process)
+    default group."""
 
     def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0,
                  drop_last=False):
         if num_replicas is None or rank is None:
-            raise RuntimeError("Requires distributed package to be available")
+            from ember import distributed as dist  # ValueError unless a group was made
+            num_replicas = dist.get_world_size() if num_replicas is None else num_replicas
+            rank = dist.get_rank() if rank is None else rank
         if rank >= num_replicas or rank < 0:
             raise ValueError(f"Invalid rank {rank}, rank should be in the interval "
                              f"[0, {num_replicas - 1}]")
