@@ -383,9 +383,12 @@ def test_jit_markers_are_eager_no_ops(tmp_path):
         return 2
     assert (a(), b(), jit.annotate(int, 3), jit.wait(jit.fork(lambda v: v + 1, 4))) == \
         (1, 2, 3, 5)
-    jit.save(lin, tmp_path / "m.pt")
-    loaded = jit.load(tmp_path / "m.pt")
-    assert ember.equal(loaded.weight, lin.weight)
+    # no TorchScript archives yet: save/load refuse rather than pickle code
+    with pytest.raises(NotImplementedError, match="state_dict"):
+        jit.save(lin, tmp_path / "m.pt")
+    (tmp_path / "m.pt").write_bytes(b"not an archive")
+    with pytest.raises(NotImplementedError, match="state_dict"):
+        jit.load(tmp_path / "m.pt")
 
 
 def test_collate_helpers_at_torch_path():

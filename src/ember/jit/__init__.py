@@ -1,7 +1,8 @@
 """ember.jit: torch.jit's entry points for code that uses them in passing. ember runs every
 program eagerly, so there is no TorchScript compiler: `script` returns the module or function
 unchanged, `trace` returns the traced callable unchanged (it keeps Python control flow rather
-than recording one path), `save`/`load` pickle the whole module, and the markers
+than recording one path), `save`/`load` raise (there is no TorchScript archive format yet, and
+loading a pickled module would run code from the file), and the markers
 (`is_scripting`, `ignore`, `unused`, `export`, `annotate`, `Final`, ...) are no-ops."""
 import typing
 
@@ -52,13 +53,19 @@ def trace_module(mod, inputs, *args, **kwargs):
 
 
 def save(m, f, _extra_files=None):
-    """Save module `m` (pickled with its class, as ember.save) to a path or file object."""
-    ember.save(m, f)
+    """torch.jit.save writes a TorchScript archive; ember has no TorchScript yet, so this
+    raises NotImplementedError. Save `m.state_dict()` with `ember.save` instead."""
+    raise NotImplementedError(
+        "ember.jit.save: TorchScript archives are not supported yet; save the weights with "
+        "ember.save(module.state_dict(), f) and rebuild the module from its class")
 
 
 def load(f, map_location=None, _extra_files=None, _restore_shapes=False):
-    """Load a module saved by `save`."""
-    return ember.load(f, map_location=map_location, weights_only=False)
+    """torch.jit.load reads a TorchScript archive; ember cannot run TorchScript yet, so this
+    raises NotImplementedError (rather than unpickling code from the file)."""
+    raise NotImplementedError(
+        "ember.jit.load: TorchScript archives are not supported yet; load a state_dict with "
+        "ember.load(f) into the module's class instead")
 
 
 def freeze(mod, preserved_attrs=None, optimize_numerics=True):
