@@ -3,10 +3,13 @@
 The class is deliberately thin. Math lives in the op families under `ember._ops`, which
 register their functions as methods here (see `ember._ops.registry`).
 """
+import gc
+import sys
 import warnings
 import weakref
 
 from ember._backend import CPU, xp
+from ember._backend import shared as _shared
 from ember._backend import dtypes as _dt
 from ember._backend.device import device as _device_cls
 from ember._backend.device import to_device
@@ -18,6 +21,8 @@ _FROM_NP = _dt._BY_NP
 
 class Size(tuple):
     """A tensor's shape: a tuple of ints that prints as `ember.Size([2, 3])`."""
+
+    __module__ = "ember"  # type(x.shape) shows <class 'ember.Size'>, as torch's torch.Size
 
     def __new__(cls, sizes=()):
         items = tuple(sizes)
@@ -151,10 +156,82 @@ class UntypedStorage:
         return iter(self.tolist())
 
 
+class TypedStorage:
+    """The legacy typed view of a tensor's memory block (`tensor.storage()`): its elements
+    in the tensor's dtype, as torch's deprecated TypedStorage."""
+
+    __slots__ = ("_array", "dtype")
+
+    def __init__(self, array, dtype):
+        self._array = array
+        self.dtype = dtype
+
+    def _elements(self):
+        root = self._array
+        flat = root.reshape(-1) if root.flags.c_contiguous else \
+            xp.frombuffer(root.tobytes(), xp.uint8)
+        return flat.view(self.dtype.np)
+
+    def size(self):
+        return self._array.nbytes // self.dtype.itemsize
+
+    def __len__(self):
+        return self.size()
+
+    def data_ptr(self):
+        return self._array.__array_interface__["data"][0]
+
+    def element_size(self):
+        return self.dtype.itemsize
+
+    def nbytes(self):
+        return self._array.nbytes
+
+    @property
+    def device(self):
+        return CPU
+
+    def untyped(self):
+        """The UntypedStorage of the same memory."""
+        return UntypedStorage(self._array)
+
+    _untyped_storage = property(untyped)
+
+    def tolist(self):
+        return self._elements().tolist()
+
+    def __getitem__(self, i):
+        return self._elements()[i].tolist()
+
+    def __setitem__(self, i, value):
+        self._elements()[i] = value
+
+    def __iter__(self):
+        return iter(self.tolist())
+
+    def __repr__(self):
+        body = "\n".join(f" {v}" for v in self.tolist())
+        tail = (f"[ember.storage.TypedStorage(dtype={self.dtype}, device=cpu) of size "
+                f"{self.size()}]")
+        return f"{body}\n{tail}" if body else tail
+
+
 def _root(a):
     while isinstance(a.base, ndarray):
         a = a.base
     return a
+
+
+def _tensors_on(root, first):
+    """`first` and every other live tensor whose array views the storage `root`."""
+    found = [first]
+    for o in gc.get_objects():
+        # type(), not isinstance(): some objects' __class__ properties warn when read
+        if issubclass(type(o), Tensor) and o is not first:
+            a = getattr(o, "_data", None)
+            if isinstance(a, ndarray) and _root(a) is root:
+                found.append(o)
+    return found
 
 
 _NON_LEAF_GRAD = (
@@ -197,6 +274,8 @@ def _check_grad(t, g):
 
 class Tensor:
     """A multi-dimensional array with torch's semantics and define-by-run autograd."""
+
+    __module__ = "ember"  # type(x) shows <class 'ember.Tensor'>, as torch's torch.Tensor
 
     __slots__ = ("_data", "dtype", "device", "_requires_grad", "_grad", "grad_fn", "_output_nr",
                  "_vc", "_base", "_grad_acc", "_meta", "__weakref__")
@@ -393,6 +472,24 @@ class Tensor:
             t._meta = {"inference": True}
         return t
 
+    def as_subclass(self, cls):
+        """An instance of Tensor subclass `cls` sharing this tensor's memory, as torch's
+        `Tensor.as_subclass`: it stays in the graph through an `AliasBackward0` node."""
+        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+            raise TypeError(f"as_subclass(): argument 'cls' must be a subclass of Tensor, "
+                            f"not {cls!r}")
+        from ember._ops.shape import AliasBackward0, _view
+        src = _view(AliasBackward0, self)
+        out = _new(cls)
+        for name in Tensor.__slots__[:-1]:  # every field but __weakref__
+            object.__setattr__(out, name, getattr(src, name))
+        return out
+
+    def new(self, *args, device=None):
+        """Legacy constructor with this tensor's dtype: `x.new(2, 3)` is uninitialised of that
+        shape, `x.new([1, 2])` copies data, `x.new()` is empty (as torch.Tensor.new)."""
+        return _construct(Tensor, args, device, self.dtype)
+
     def detach_(self):
         """Detach this tensor from the graph in place, making it a leaf."""
         if self._base is not None and self._base._requires_grad:
@@ -479,14 +576,25 @@ class Tensor:
         """The memory block shared by this tensor and all its views."""
         return UntypedStorage(_root(self._data))
 
+    def storage(self):
+        """The legacy typed storage of this tensor's memory block (deprecated in torch, with
+        the same warning); prefer untyped_storage()."""
+        warnings.warn("TypedStorage is deprecated. It will be removed in the future and "
+                      "UntypedStorage will be the only storage class. This should only matter "
+                      "to you if you are using storages directly.  To access UntypedStorage "
+                      "directly, use tensor.untyped_storage() instead of tensor.storage()",
+                      UserWarning, stacklevel=2)
+        return TypedStorage(_root(self._data), self.dtype)
+
     def storage_offset(self):
         """Offset of the first element from the start of the storage, in elements."""
         root = _root(self._data)
         return (self.data_ptr() - root.__array_interface__["data"][0]) // self.dtype.itemsize
 
     def is_shared(self):
-        """True after share_memory_() (ember tensors live in process memory)."""
-        return bool(self._meta and self._meta.get("shared"))
+        """True when the storage lives in shared memory (after `share_memory_()`, or for a
+        tensor received from another process), as torch.Tensor.is_shared."""
+        return _shared.is_shared(_root(self._data))
 
     def is_pinned(self):
         """False: ember has no page-locked memory."""
@@ -817,10 +925,34 @@ class Tensor:
         raise RuntimeError("Cannot access accelerator device when none is available.")
 
     def share_memory_(self):
-        """Mark the tensor as shared (ember's CPU memory needs no moving); returns self."""
-        if self._meta is None:
-            self._meta = {}
-        self._meta["shared"] = True
+        """Move the storage into shared memory, in place, as torch.Tensor.share_memory_: a
+        process that gets this tensor (inherited by fork, or pickled to a spawned process
+        or through an ember.multiprocessing.Queue) then reads and writes the same memory.
+        Other tensors viewing the same storage move with it. No-op if already shared;
+        returns self."""
+        root = _root(self._data)
+        if _shared.is_shared(root):
+            return self
+        if not (root.flags.c_contiguous or root.flags.f_contiguous):
+            # storage of an odd layout: only this tensor's elements move
+            block = _shared.empty(self._data.nbytes)
+            new = ndarray(self._data.shape, self._data.dtype, buffer=block)
+            new[...] = self._data
+            self._data = new
+            return self
+        block = _shared.empty(root.nbytes)
+        ndarray(root.shape, root.dtype, buffer=block, strides=root.strides)[...] = root
+        # references to root here: `root`, getrefcount's argument and self's own array;
+        # any more means other tensors view this storage, found by a (slower) heap scan
+        holders = [self] if sys.getrefcount(root) <= 3 else _tensors_on(root, self)
+        start = root.__array_interface__["data"][0]
+        for t in holders:
+            a = t._data
+            new = ndarray(a.shape, a.dtype, buffer=block, strides=a.strides,
+                          offset=a.__array_interface__["data"][0] - start)
+            if not a.flags.writeable:
+                new.flags.writeable = False
+            t._data = new
         return self
 
 

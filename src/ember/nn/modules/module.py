@@ -839,7 +839,9 @@ class Module:
         return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
 
     def share_memory(self):
-        """Mark parameters and buffers as shared between processes. Returns self."""
+        """Move parameters, their gradients and buffers into shared memory (each tensor's
+        `share_memory_()`), so processes given this module, e.g. Hogwild trainers, read and
+        write the same weights, as torch.nn.Module.share_memory. Returns self."""
         return self._apply(lambda t: t.share_memory_())
 
     # -- hooks ---------------------------------------------------------------------------------
@@ -1083,7 +1085,8 @@ class Module:
                                   f"received {type(value)}")
                 continue
             lazy = _is_lazy(param)
-            if not lazy and param.dim() == 0 and value.dim() == 1:
+            if (not lazy and param.dim() == 0 and value.dim() == 1
+                    and value.shape[0] == 1):
                 value = value[0]  # checkpoints of old versions stored scalars as 1-element
             if not lazy and value.shape != param.shape:
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape "

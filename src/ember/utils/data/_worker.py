@@ -6,6 +6,7 @@ import sys
 import traceback
 
 import ember
+from ember.multiprocessing import reductions
 
 __all__ = ["WorkerInfo", "get_worker_info", "ExceptionWrapper"]
 
@@ -146,9 +147,12 @@ class _Fetcher:
 
 
 def _worker_loop(is_iterable, dataset, index_queue, data_queue, done_event, auto_collation,
-                 collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers):
+                 collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers,
+                 shm_prefix="ember_dl"):
     """Body of a worker process: seed, run ``init_fn``, then answer ``(idx, index)`` tasks
-    with ``(idx, batch)`` until ``None`` arrives or the parent goes away."""
+    with ``(idx, packed batch)`` until ``None`` arrives or the parent goes away. A batch is
+    packed by ``reductions.pack``: its tensors travel in shared blocks named under
+    ``shm_prefix`` (the parent unpacks it with ``reductions.unpack``)."""
     global _worker_info
     try:
         # one BLAS thread per worker, as torch's workers: a forked copy of the parent's BLAS
@@ -172,6 +176,10 @@ def _worker_loop(is_iterable, dataset, index_queue, data_queue, done_event, auto
             try:
                 task = index_queue.get(timeout=STATUS_CHECK_INTERVAL)
             except queue.Empty:
+                # the parent's None may never come when the loader is collected as garbage
+                # (its queues can be finalized first): the event says to stop as well
+                if done_event.is_set():
+                    break
                 continue
             if isinstance(task, _ResumeIteration):
                 data_queue.put((task, None))
@@ -197,8 +205,13 @@ def _worker_loop(is_iterable, dataset, index_queue, data_queue, done_event, auto
                     else:
                         data = ExceptionWrapper(
                             where=f"in DataLoader worker process {worker_id}")
-            data_queue.put((idx, data))
-            del data, idx, index, task
+            try:
+                payload = reductions.pack(data, shm_prefix)
+            except Exception:
+                payload = reductions.pack(ExceptionWrapper(
+                    where=f"in DataLoader worker process {worker_id}"), shm_prefix)
+            data_queue.put((idx, payload))
+            del data, payload, idx, index, task
     except KeyboardInterrupt:
         pass
     if done_event.is_set():

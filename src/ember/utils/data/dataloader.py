@@ -2,11 +2,14 @@
 import atexit
 import itertools
 import multiprocessing
+import os
 import queue
 import signal
+import uuid
 import warnings
 
 import ember
+from ember.multiprocessing import reductions
 from ember.utils.data import _worker
 from ember.utils.data._collate import default_collate, default_convert
 from ember.utils.data.dataset import IterableDataset
@@ -42,8 +45,8 @@ class DataLoader:
     With ``num_workers > 0`` the samples are loaded in that many worker processes (started
     with ``multiprocessing_context``, by default the platform's), each seeded from a base
     seed drawn from ``generator``, and batches still arrive in order (unless
-    ``in_order=False``). Batches travel between processes pickled (shared memory is not
-    used yet). ``pin_memory`` has no effect on the CPU.
+    ``in_order=False``). A batch's tensors travel from a worker in shared memory (only
+    their shape and dtype are pickled). ``pin_memory`` has no effect on the CPU.
     """
 
     __initialized = False
@@ -257,6 +260,8 @@ class _MultiProcessIter(_BaseIter):
         self._in_order = loader.in_order
         self._persistent = loader.persistent_workers
         ctx = loader.multiprocessing_context or multiprocessing.get_context()
+        # names of the shared blocks carrying this iterator's batches (see _shutdown_workers)
+        self._shm_prefix = f"ember_dl_{os.getpid()}_{uuid.uuid4().hex[:12]}"
         self._worker_result_queue = ctx.Queue()
         self._workers_done_event = ctx.Event()
         self._index_queues = []
@@ -271,7 +276,8 @@ class _MultiProcessIter(_BaseIter):
                     args=(self._is_iterable, self._dataset, index_queue,
                           self._worker_result_queue, self._workers_done_event,
                           self._auto_collation, self._collate_fn, self._drop_last,
-                          self._base_seed, loader.worker_init_fn, i, self._num_workers))
+                          self._base_seed, loader.worker_init_fn, i, self._num_workers),
+                    kwargs={"shm_prefix": self._shm_prefix})
                 w.daemon = True
                 w.start()
                 self._index_queues.append(index_queue)
@@ -339,7 +345,10 @@ class _MultiProcessIter(_BaseIter):
             if self._timeout > 0:
                 step = min(step, self._timeout - waited)
             try:
-                return self._worker_result_queue.get(timeout=max(step, 0.0))
+                idx, payload = self._worker_result_queue.get(timeout=max(step, 0.0))
+                if isinstance(idx, _worker._ResumeIteration):
+                    return idx, payload
+                return idx, reductions.unpack(payload)
             except queue.Empty:
                 waited += step
                 self._check_workers()
@@ -420,6 +429,8 @@ class _MultiProcessIter(_BaseIter):
                 q.close()
             self._worker_result_queue.cancel_join_thread()
             self._worker_result_queue.close()
+            # the batches no one received (workers ran ahead, or one was killed)
+            reductions.sweep(self._shm_prefix)
         except Exception:
             if not _interpreter_exiting:
                 raise
