@@ -8,38 +8,18 @@ One step is zero_grad, forward, backward, optimizer step.
 
 Timing alternates blocks of ~0.3 s between the libraries with the same thread count and
 reports the median seconds per step and the ratio of the medians, ember / torch (below 1.0
-means ember is faster). Peak memory above baseline comes from a fresh child process per
-library (see bench/_memory.py).
+means ember is faster), then the peak memory above baseline (bench/_harness.py).
 
 Run: `python bench/cnn_adam.py [--threads T] [--rounds N] [--clock cpu]`.
 """
-import argparse
-import gc
-import os
-import statistics
-import sys
-import time
-
-
-def _threads_from_argv(argv):
-    for i, a in enumerate(argv):
-        if a == "--threads" and i + 1 < len(argv):
-            return argv[i + 1]
-        if a.startswith("--threads="):
-            return a.split("=", 1)[1]
-    return "1"
-
+import _harness
 
 # NumPy's BLAS reads its thread count when it loads: pin it to torch's before importing NumPy
 if __name__ == "__main__":
-    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[_var] = _threads_from_argv(sys.argv[1:])
+    _harness.pin_blas_threads()
 
 import numpy as np  # noqa: E402
-from _memory import report  # noqa: E402
-from eager_overhead import steps_per_block, time_block  # noqa: E402
 
-BLOCK_SECONDS = 0.3
 BATCH = 64
 
 
@@ -76,51 +56,6 @@ def make_step(lib):
     return step
 
 
-def compare(rounds, threads, clock):
-    """(ember seconds per step, torch seconds per step, ratio) as medians over `rounds`."""
-    import torch
-
-    import ember
-    torch.set_num_threads(threads)
-    ember.set_num_threads(threads)
-    fns = {"ember": make_step(ember), "torch": make_step(torch)}
-    losses = {k: [f().item() for _ in range(3)] for k, f in fns.items()}
-    for a, b in zip(losses["ember"], losses["torch"]):
-        assert abs(a - b) <= 1e-4 * abs(b), losses
-    counts = {k: steps_per_block(f, clock, BLOCK_SECONDS) for k, f in fns.items()}
-    times = {"ember": [], "torch": []}
-    gc.disable()
-    try:
-        for r in range(rounds):
-            for k in (("ember", "torch") if r % 2 == 0 else ("torch", "ember")):
-                times[k].append(time_block(fns[k], counts[k], clock))
-    finally:
-        gc.enable()
-    e, t = statistics.median(times["ember"]), statistics.median(times["torch"])
-    return e, t, e / t
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
-                        help="cpu: CPU time (this thread's with --threads 1, the process's "
-                             "otherwise), for a machine busy with other work")
-    parser.add_argument("--no-memory", action="store_true", help="skip the memory figures")
-    args = parser.parse_args()
-    if args.clock == "cpu":
-        clock = time.thread_time if args.threads == 1 else time.process_time
-    else:
-        clock = time.perf_counter
-    e, t, ratio = compare(args.rounds, args.threads, clock)
-    print(f"cnn_adam  ember {e * 1e3:8.2f} ms  torch {t * 1e3:8.2f} ms  "
-          f"ember/torch {ratio:.2f}x  ({args.threads} thread(s), {args.clock} clock)",
-          flush=True)
-    if not args.no_memory:
-        print(report("cnn_adam", args.threads)[3])
-
-
 if __name__ == "__main__":
-    main()
+    # the first three losses are checked (they are also the warm-up)
+    _harness.main("cnn_adam", make_step, __doc__, check=3, warmup=0)

@@ -6,17 +6,19 @@ output; the gradients of both weights, both biases and the input are computed.
 
 Timing alternates blocks (each a few steps) between the libraries with the same thread
 count and reports the median seconds per step and the ratio of the medians, ember / torch,
-then the peak memory above baseline of each library (bench/_memory.py).
+then the peak memory above baseline of each library (bench/_harness.py).
 
-Run: `python bench/cnn_layers.py [--rounds N] [--threads T]`.
+Run: `python bench/cnn_layers.py [--rounds N] [--steps N] [--threads T] [--clock cpu]`
+(default threads: torch's default count, which NumPy's BLAS then uses too).
 """
-import argparse
-import os
-import statistics
-import time
+import _harness
+
+if __name__ == "__main__":  # NumPy's BLAS reads its thread count when it loads
+    _harness.pin_blas_threads(default=None)
 
 
 def make_step(lib, batch=64):
+    """A zero-argument callable doing forward + backward of the conv stack with `lib`."""
     import numpy as np  # imported late: --threads must be set before BLAS starts
     rng = np.random.default_rng(0)
     F = lib.nn.functional
@@ -37,43 +39,7 @@ def make_step(lib, batch=64):
     return step
 
 
-def block(fn, n):
-    start = time.perf_counter()
-    for _ in range(n):
-        fn()
-    return (time.perf_counter() - start) / n
-
-
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=7)
-    ap.add_argument("--steps", type=int, default=3, help="steps per block")
-    ap.add_argument("--threads", type=int, default=None,
-                    help="threads for both libraries (default: torch's default)")
-    args = ap.parse_args()
-    if args.threads:
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[var] = str(args.threads)
-    import torch
-
-    import ember
-    threads = args.threads or torch.get_num_threads()  # NumPy's BLAS uses all cores then
-    torch.set_num_threads(threads)
-    steps = {"ember": make_step(ember), "torch": make_step(torch)}
-    for fn in steps.values():  # warm up
-        fn()
-    times = {"ember": [], "torch": []}
-    for _ in range(args.rounds):
-        for name in ("ember", "torch"):
-            times[name].append(block(steps[name], args.steps))
-    med = {k: statistics.median(v) for k, v in times.items()}
-    print(f"conv2d 1->32->64, 3x3, batch 64, 28x28, forward+backward, {threads} thread(s)")
-    for k in ("ember", "torch"):
-        print(f"  {k:5s}: {med[k] * 1e3:8.1f} ms/step (median of {args.rounds} blocks)")
-    print(f"  ratio ember/torch: {med['ember'] / med['torch']:.2f}", flush=True)
-    from _memory import report
-    print(report("cnn_layers", threads)[3])
-
-
 if __name__ == "__main__":
-    main()
+    _harness.main("cnn_layers", make_step, __doc__, label="conv2d 1->32->64, 3x3, batch 64, "
+                  "28x28, forward+backward", rounds=7, threads=None, steps=3, check=0,
+                  warmup=1)

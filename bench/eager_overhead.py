@@ -11,22 +11,17 @@ Timing alternates blocks of ~40 ms between the libraries (same thread count) and
 the ratio of the medians, ember / torch. Peak memory above the starting baseline is taken
 from a separate child process per library and workload (RSS high-water mark).
 
-Run: `make bench` (which unsets OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, as a user's machine
-would have them), or `python bench/eager_overhead.py [--rounds N] [workload ...]`.
+Timing and options come from bench/_harness.py. Run: `make bench` (which unsets
+OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, as a user's machine would have them), or
+`python bench/eager_overhead.py [--rounds N] [--clock cpu] [workload ...]`.
 """
-import argparse
-import gc
 import json
 import os
-import resource
-import statistics
 import subprocess
 import sys
-import time
 
+import _harness
 import numpy as np
-
-BLOCK_SECONDS = 0.04
 
 
 def make_workload(lib, name):
@@ -57,59 +52,10 @@ def make_workload(lib, name):
             logp = logits.log_softmax(dim=1)
             loss = -logp[rows, y].mean()
             loss.backward()
-            with lib.no_grad():
-                for p in params:
-                    p -= 0.01 * p.grad
-                    p.grad = None
+            _harness.sgd_step(lib, params)
             return loss
         return step
     raise ValueError(name)
-
-
-def steps_per_block(fn, clock=time.perf_counter, seconds=BLOCK_SECONDS):
-    """How many calls of fn fill one timing block (~40 ms by default)."""
-    n, start = 0, clock()
-    while clock() - start < seconds:
-        fn()
-        n += 1
-    return max(n, 1)
-
-
-CLOCK = [time.perf_counter]
-
-
-def time_block(fn, n, clock=None):
-    """Seconds per call of fn over one block of n calls (the --clock choice by default)."""
-    clock = clock or CLOCK[0]
-    start = clock()
-    for _ in range(n):
-        fn()
-    return (clock() - start) / n
-
-
-def compare(name, rounds):
-    import torch
-
-    import ember
-    threads = 1
-    torch.set_num_threads(threads)
-    ember.set_num_threads(threads)
-    fns = {"ember": make_workload(ember, name), "torch": make_workload(torch, name)}
-    for fn in fns.values():  # warm up
-        for _ in range(50):
-            fn()
-    counts = {k: steps_per_block(f) for k, f in fns.items()}
-    times = {"ember": [], "torch": []}
-    gc.disable()
-    try:
-        for r in range(rounds):
-            order = ("ember", "torch") if r % 2 == 0 else ("torch", "ember")
-            for k in order:
-                times[k].append(time_block(fns[k], counts[k]))
-    finally:
-        gc.enable()
-    med = {k: statistics.median(v) for k, v in times.items()}
-    return med["ember"], med["torch"], med["ember"] / med["torch"]
 
 
 def child_memory(lib_name, name, steps):
@@ -131,34 +77,21 @@ def child_memory(lib_name, name, steps):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("workloads", nargs="*", default=["add8", "mm8", "mlp"])
-    parser.add_argument("--rounds", type=int, default=30)
-    parser.add_argument("--runs", type=int, default=3, help="repeat the whole comparison")
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
-                        help="cpu: this thread's CPU time, for a machine busy with other work")
-    args = parser.parse_args()
-    if args.clock == "cpu":
-        CLOCK[0] = time.thread_time
+    ap = _harness.parser(__doc__, rounds=30, runs=3, memory=False)
+    ap.add_argument("workloads", nargs="*", default=["add8", "mm8", "mlp"])
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
     results = {}
     for name in args.workloads:
-        ratios, e_times, t_times = [], [], []
-        for _ in range(args.runs):
-            e, t, r = compare(name, args.rounds)
-            ratios.append(r)
-            e_times.append(e)
-            t_times.append(t)
+        e, t, ratio, _ = _harness.compare_runs(
+            args.runs, lambda lib: make_workload(lib, name), args.rounds, threads=args.threads,
+            clock=_harness.clock_of(args), block_seconds=0.04, check=0, warmup=50)
         mem_e = child_memory("ember", name, 2000)
         mem_t = child_memory("torch", name, 2000)
-        results[name] = {"ember_us": statistics.median(e_times) * 1e6,
-                         "torch_us": statistics.median(t_times) * 1e6,
-                         "ratio": statistics.median(ratios),
+        results[name] = {"ember_us": e * 1e6, "torch_us": t * 1e6, "ratio": ratio,
                          "peak_mib_ember": mem_e, "peak_mib_torch": mem_t}
-        r = results[name]
-        print(f"{name:6s} ember {r['ember_us']:8.2f} us  torch {r['torch_us']:8.2f} us  "
-              f"ember/torch {r['ratio']:.2f}x  peak above baseline: ember "
+        print(f"{name:6s} ember {e * 1e6:8.2f} us  torch {t * 1e6:8.2f} us  "
+              f"ember/torch {ratio:.2f}x  peak above baseline: ember "
               f"{mem_e:.1f} MiB, torch {mem_t:.1f} MiB", flush=True)
     if args.json:
         print(json.dumps(results))

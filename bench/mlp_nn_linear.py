@@ -4,18 +4,17 @@ One training step of a 64-64-10 MLP at batch 1: two nn.Linear layers, relu, cros
 written with tensor ops (log_softmax and indexing), backward, manual SGD under no_grad over
 `model.parameters()`, grads set to None. The same code runs on ember and on torch in one
 process, alternating ~40 ms blocks with one thread each; the result is the ratio of the
-medians, ember / torch (below 1.0 means ember is faster).
+medians, ember / torch (below 1.0 means ember is faster), then the peak memory above
+baseline (bench/_harness.py).
 
-Run: `python bench/mlp_nn_linear.py [--rounds N] [--runs N] [--clock cpu]`.
+Run: `python bench/mlp_nn_linear.py [--rounds N] [--runs N] [--clock cpu] [--no-memory]`.
 """
-import argparse
-import gc
-import statistics
-import time
+import _harness
 
-import numpy as np
-from eager_overhead import steps_per_block, time_block  # shared block timing
+if __name__ == "__main__":  # NumPy's BLAS reads its thread count when it loads
+    _harness.pin_blas_threads()
 
+import numpy as np  # noqa: E402
 
 
 def make_step(lib):
@@ -47,56 +46,11 @@ def make_step(lib):
         logp = model(x).log_softmax(dim=1)
         loss = -logp[rows, y].mean()
         loss.backward()
-        with lib.no_grad():
-            for p in params:
-                p -= 0.01 * p.grad
-                p.grad = None
+        _harness.sgd_step(lib, params)
         return loss
     return step
 
 
-def compare(rounds, clock):
-    """(ember seconds per step, torch seconds per step, ratio) as medians over `rounds`."""
-    import torch
-
-    import ember
-    torch.set_num_threads(1)
-    ember.set_num_threads(1)
-    fns = {"ember": make_step(ember), "torch": make_step(torch)}
-    losses = {k: f().item() for k, f in fns.items()}
-    assert abs(losses["ember"] - losses["torch"]) < 1e-5, losses  # the same computation
-    for fn in fns.values():
-        for _ in range(50):
-            fn()
-    counts = {k: steps_per_block(f, clock) for k, f in fns.items()}
-    times = {"ember": [], "torch": []}
-    gc.disable()
-    try:
-        for r in range(rounds):
-            for k in (("ember", "torch") if r % 2 == 0 else ("torch", "ember")):
-                times[k].append(time_block(fns[k], counts[k], clock))
-    finally:
-        gc.enable()
-    e, t = statistics.median(times["ember"]), statistics.median(times["torch"])
-    return e, t, e / t
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=30)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
-                        help="cpu: this thread's CPU time, for a machine busy with other work")
-    args = parser.parse_args()
-    clock = time.thread_time if args.clock == "cpu" else time.perf_counter
-    results = [compare(args.rounds, clock) for _ in range(args.runs)]
-    e = statistics.median(r[0] for r in results)
-    t = statistics.median(r[1] for r in results)
-    ratio = statistics.median(r[2] for r in results)
-    print(f"mlp_nn_linear  ember {e * 1e6:8.2f} us  torch {t * 1e6:8.2f} us  "
-          f"ember/torch {ratio:.2f}x")
-
-
 if __name__ == "__main__":
-    main()
+    _harness.main("mlp_nn_linear", make_step, __doc__, unit="us", rounds=30, runs=3,
+                  block_seconds=0.04, atol=1e-5, rtol=0.0, warmup=50)

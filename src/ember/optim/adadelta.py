@@ -1,8 +1,8 @@
 """Adadelta, as torch.optim.Adadelta."""
 import ember
 
-from .optimizer import (Optimizer, _check_lr, _new_step, _scalar,
-                        _use_grad_for_differentiable, _value)
+from .optimizer import (Optimizer, _check_lr, _new_step, _real_views, _scalar,
+                        _use_grad_for_differentiable, _value, _weight_decay)
 
 __all__ = ["Adadelta"]
 
@@ -21,6 +21,8 @@ class Adadelta(Optimizer):
     State: ``step``, ``square_avg`` (:math:`v`), ``acc_delta`` (:math:`u`).
     """
 
+    _sparse_message = "Adadelta does not support sparse gradients"
+
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                  capturable=False, maximize=False, differentiable=False):
         _check_lr(lr)
@@ -38,38 +40,27 @@ class Adadelta(Optimizer):
     def step(self, closure=None):
         """Perform one Adadelta step; ``closure`` re-evaluates the model and returns the
         loss."""
-        loss = None
-        if closure is not None:
-            with ember.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            lr = _value(_scalar(group["lr"]))
-            rho, eps, wd = group["rho"], group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if p.grad.is_sparse:
-                    raise RuntimeError("Adadelta does not support sparse gradients")
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _new_step()
-                    state["square_avg"] = ember.zeros_like(p)
-                    state["acc_delta"] = ember.zeros_like(p)
-                state["step"] += 1
-                grad = -p.grad if group["maximize"] else p.grad
-                if wd != 0:
-                    grad = grad.add(p, alpha=wd)
-                square_avg, acc_delta = state["square_avg"], state["acc_delta"]
-                if p.is_complex():
-                    square_avg = ember.view_as_real(square_avg)
-                    acc_delta = ember.view_as_real(acc_delta)
-                    grad = ember.view_as_real(grad)
-                square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
-                std = square_avg.add(eps).sqrt_()
-                delta = acc_delta.add(eps).sqrt_()
-                delta.div_(std).mul_(grad)
-                acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
-                if p.is_complex():
-                    delta = ember.view_as_complex(delta)
-                p.add_(delta, alpha=-lr)
-        return loss
+        return self._step_singles(closure)
+
+    def _group_hyper(self, group):
+        return (_value(_scalar(group["lr"])), group["rho"], group["eps"],
+                group["weight_decay"])
+
+    def _init_single(self, p, state, group):
+        state.update(step=_new_step(), square_avg=ember.zeros_like(p),
+                     acc_delta=ember.zeros_like(p))
+
+    def _apply_single(self, grad, p, state, hyper):
+        lr, rho, eps, wd = hyper
+        state["step"] += 1
+        grad = _weight_decay(grad, p, wd)
+        square_avg, acc_delta, grad = _real_views(p, state["square_avg"], state["acc_delta"],
+                                                  grad)
+        square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
+        std = square_avg.add(eps).sqrt_()
+        delta = acc_delta.add(eps).sqrt_()
+        delta.div_(std).mul_(grad)
+        acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
+        if p.is_complex():
+            delta = ember.view_as_complex(delta)
+        p.add_(delta, alpha=-lr)

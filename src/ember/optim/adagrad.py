@@ -2,7 +2,8 @@
 import ember
 
 from .optimizer import (Optimizer, _check_fused, _check_fused_param, _check_lr, _new_step,
-                        _scalar, _use_grad_for_differentiable, _value)
+                        _real_views, _scalar, _use_grad_for_differentiable, _value,
+                        _weight_decay)
 
 __all__ = ["Adagrad"]
 
@@ -55,37 +56,28 @@ class Adagrad(Optimizer):
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform one Adagrad step; ``closure`` re-evaluates the model and returns the loss."""
-        loss = None
-        if closure is not None:
-            with ember.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            lr = _scalar(group["lr"])
-            wd, eps, lr_decay = group["weight_decay"], group["eps"], group["lr_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if group["fused"]:
-                    _check_fused_param(p)
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _new_step()
-                    state["sum"] = ember.full_like(
-                        p, self.defaults["initial_accumulator_value"])
-                state["step"] += 1
-                step = _value(state["step"])
-                grad = -p.grad if group["maximize"] else p.grad
-                if wd != 0:
-                    grad = grad.add(p, alpha=wd)
-                clr = _value(lr / (1 + (step - 1) * lr_decay))
-                state_sum, param = state["sum"], p
-                if p.is_complex():
-                    grad = ember.view_as_real(grad)
-                    state_sum = ember.view_as_real(state_sum)
-                    param = ember.view_as_real(p)
-                state_sum.addcmul_(grad, grad, value=1)
-                # differentiable: out of place, as sqrt's backward needs its result
-                std = (state_sum.sqrt() + eps if group["differentiable"]
-                       else state_sum.sqrt().add_(eps))
-                param.addcdiv_(grad, std, value=-clr)
-        return loss
+        return self._step_singles(closure)
+
+    def _group_hyper(self, group):
+        return (_scalar(group["lr"]), group["weight_decay"], group["eps"], group["lr_decay"],
+                group["differentiable"])
+
+    def _check_single(self, p, group):
+        if group["fused"]:
+            _check_fused_param(p)
+
+    def _init_single(self, p, state, group):
+        state.update(step=_new_step(),
+                     sum=ember.full_like(p, self.defaults["initial_accumulator_value"]))
+
+    def _apply_single(self, grad, p, state, hyper):
+        lr, wd, eps, lr_decay, differentiable = hyper
+        state["step"] += 1
+        step = _value(state["step"])
+        grad = _weight_decay(grad, p, wd)
+        clr = _value(lr / (1 + (step - 1) * lr_decay))
+        grad, state_sum, param = _real_views(p, grad, state["sum"], p)
+        state_sum.addcmul_(grad, grad, value=1)
+        # differentiable: out of place, as sqrt's backward needs its result
+        std = state_sum.sqrt() + eps if differentiable else state_sum.sqrt().add_(eps)
+        param.addcdiv_(grad, std, value=-clr)

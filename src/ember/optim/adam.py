@@ -3,7 +3,8 @@ import ember
 
 from . import _kernels
 from .optimizer import (Optimizer, _check_fused, _check_fused_param, _check_lr, _new_step,
-                        _scalar, _use_grad_for_differentiable, _value)
+                        _real_views, _scalar, _use_grad_for_differentiable, _value,
+                        _weight_decay)
 
 __all__ = ["Adam"]
 
@@ -45,6 +46,9 @@ class Adam(Optimizer):
     with amsgrad ``max_exp_avg_sq`` (:math:`\hat v`).
     """
 
+    _sparse_message = ("Adam does not support sparse gradients, please consider SparseAdam "
+                       "instead")
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
@@ -75,95 +79,76 @@ class Adam(Optimizer):
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform one Adam step; ``closure`` re-evaluates the model and returns the loss."""
-        loss = None
-        if closure is not None:
-            with ember.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            beta1, beta2 = (_scalar(b) for b in group["betas"])
-            lr = _scalar(group["lr"])
-            wd = group["weight_decay"]
-            eps = group["eps"]
-            amsgrad = group["amsgrad"]
-            maximize = group["maximize"]
-            decoupled = group["decoupled_weight_decay"]
-            plain = not (group["differentiable"] or group["capturable"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if p.grad.is_sparse:
-                    raise RuntimeError("Adam does not support sparse gradients, please "
-                                       "consider SparseAdam instead")
-                state = self.state[p]
-                if len(state) == 0:
-                    if group["fused"]:
-                        _check_fused_param(p)
-                    state["step"] = _new_step()
-                    state["exp_avg"] = ember.zeros_like(p)
-                    state["exp_avg_sq"] = ember.zeros_like(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = ember.zeros_like(p)
-                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-                step_t = state["step"]
-                step_t += 1
-                max_sq = state.get("max_exp_avg_sq") if amsgrad else None
-                if plain and _kernels.fast_ok(p, (exp_avg, exp_avg_sq, max_sq),
-                                              (beta1, beta2, lr, wd, eps)):
-                    # the same arithmetic on raw arrays, in place (no temporaries per op)
-                    _kernels.adam_(p._data, p.grad._data, exp_avg._data, exp_avg_sq._data,
-                                   None if max_sq is None else max_sq._data, beta1=beta1,
-                                   beta2=beta2, lr=lr, wd=wd, eps=eps, step=_value(step_t),
-                                   maximize=maximize, decoupled=decoupled)
-                    for t in (p, exp_avg, exp_avg_sq, max_sq):
-                        if t is not None:
-                            t._bump_version()
-                    continue
-                grad = -p.grad if maximize else p.grad
-                if wd != 0:
-                    if decoupled:
-                        p.mul_(1 - lr * wd)
-                    else:
-                        grad = grad.add(p, alpha=wd)
-                param = p
-                if p.is_complex():
-                    grad = ember.view_as_real(grad)
-                    exp_avg = ember.view_as_real(exp_avg)
-                    exp_avg_sq = ember.view_as_real(exp_avg_sq)
-                    param = ember.view_as_real(p)
-                # a tensor beta1 becomes a lerp weight, which must have the parameter's dtype
-                b1 = beta1.to(dtype=param.dtype) if isinstance(beta1, ember.Tensor) else beta1
-                exp_avg.lerp_(grad, 1 - b1)
-                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=_value(1 - beta2))
-                if group["differentiable"] or group["capturable"]:
-                    # torch's tensor-step branch: bias corrections computed on the 0-d step
-                    # tensor (in its dtype), no Python scalars, so gradients can flow
-                    bias_correction1 = 1 - beta1 ** step_t
-                    bias_correction2_sqrt = (1 - beta2 ** step_t).sqrt()
-                    step_size_neg = (lr / bias_correction1).neg()
-                    if amsgrad:
-                        max_sq = state["max_exp_avg_sq"]
-                        if p.is_complex():
-                            max_sq = ember.view_as_real(max_sq)
-                        max_sq.copy_(ember.maximum(max_sq.clone(), exp_avg_sq))
-                        second = max_sq
-                    else:
-                        second = exp_avg_sq
-                    denom = (second.sqrt() / (bias_correction2_sqrt * step_size_neg)).add_(
-                        eps / step_size_neg)
-                    param.addcdiv_(exp_avg.clone(), denom)
-                    continue
-                step = _value(step_t)
-                bias_correction1 = 1 - beta1 ** step
-                bias_correction2 = 1 - beta2 ** step
-                step_size = _value(lr / bias_correction1)
-                bias_correction2_sqrt = bias_correction2 ** 0.5
-                if amsgrad:
-                    max_sq = state["max_exp_avg_sq"]
-                    if p.is_complex():
-                        max_sq = ember.view_as_real(max_sq)
-                    ember.maximum(max_sq, exp_avg_sq, out=max_sq)
-                    denom = (max_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-                else:
-                    denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-                param.addcdiv_(exp_avg, denom, value=-step_size)
-        return loss
+        return self._step_singles(closure)
+
+    def _group_hyper(self, group):
+        beta1, beta2 = (_scalar(b) for b in group["betas"])
+        # differentiable or capturable: torch's tensor-step branch
+        tensor_math = group["differentiable"] or group["capturable"]
+        return (beta1, beta2, _scalar(group["lr"]), group["weight_decay"], group["eps"],
+                group["amsgrad"], group["maximize"], group["decoupled_weight_decay"],
+                tensor_math)
+
+    def _init_single(self, p, state, group):
+        if group["fused"]:
+            _check_fused_param(p)
+        state.update(step=_new_step(), exp_avg=ember.zeros_like(p),
+                     exp_avg_sq=ember.zeros_like(p))
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = ember.zeros_like(p)
+
+    def _fast_single(self, p, state, hyper):
+        beta1, beta2, lr, wd, eps, amsgrad, maximize, decoupled, tensor_math = hyper
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        max_sq = state.get("max_exp_avg_sq") if amsgrad else None
+        if tensor_math or not _kernels.fast_ok(p, (exp_avg, exp_avg_sq, max_sq),
+                                               (beta1, beta2, lr, wd, eps)):
+            return False
+        step_t = state["step"]
+        step_t += 1
+        # the same arithmetic on raw arrays, in place (no temporaries per op)
+        _kernels.adam_(p._data, p.grad._data, exp_avg._data, exp_avg_sq._data,
+                       None if max_sq is None else max_sq._data, beta1=beta1, beta2=beta2,
+                       lr=lr, wd=wd, eps=eps, step=_value(step_t), maximize=maximize,
+                       decoupled=decoupled)
+        for t in (p, exp_avg, exp_avg_sq, max_sq):
+            if t is not None:
+                t._bump_version()
+        return True
+
+    def _apply_single(self, grad, p, state, hyper):
+        beta1, beta2, lr, wd, eps, amsgrad, _, decoupled, tensor_math = hyper
+        step_t = state["step"]
+        step_t += 1
+        grad = _weight_decay(grad, p, wd, lr, decoupled)
+        param, grad, exp_avg, exp_avg_sq = _real_views(p, p, grad, state["exp_avg"],
+                                                       state["exp_avg_sq"])
+        # a tensor beta1 becomes a lerp weight, which must have the parameter's dtype
+        b1 = beta1.to(dtype=param.dtype) if isinstance(beta1, ember.Tensor) else beta1
+        exp_avg.lerp_(grad, 1 - b1)
+        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=_value(1 - beta2))
+        if amsgrad:
+            max_sq, = _real_views(p, state["max_exp_avg_sq"])
+        if tensor_math:
+            # torch's tensor-step branch: bias corrections computed on the 0-d step tensor
+            # (in its dtype), no Python scalars, so gradients can flow
+            bias_correction1 = 1 - beta1 ** step_t
+            bias_correction2_sqrt = (1 - beta2 ** step_t).sqrt()
+            step_size_neg = (lr / bias_correction1).neg()
+            if amsgrad:
+                max_sq.copy_(ember.maximum(max_sq.clone(), exp_avg_sq))
+            second = max_sq if amsgrad else exp_avg_sq
+            denom = (second.sqrt() / (bias_correction2_sqrt * step_size_neg)).add_(
+                eps / step_size_neg)
+            param.addcdiv_(exp_avg.clone(), denom)
+            return
+        step = _value(step_t)
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        step_size = _value(lr / bias_correction1)
+        bias_correction2_sqrt = bias_correction2 ** 0.5
+        if amsgrad:
+            ember.maximum(max_sq, exp_avg_sq, out=max_sq)
+        second = max_sq if amsgrad else exp_avg_sq
+        denom = (second.sqrt() / bias_correction2_sqrt).add_(eps)
+        param.addcdiv_(exp_avg, denom, value=-step_size)

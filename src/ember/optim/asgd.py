@@ -1,8 +1,8 @@
 """Averaged SGD, as torch.optim.ASGD."""
 import ember
 
-from .optimizer import (Optimizer, _check_lr, _new_step, _scalar,
-                        _use_grad_for_differentiable, _value)
+from .optimizer import (Optimizer, _check_lr, _new_step, _real_views, _scalar,
+                        _use_grad_for_differentiable, _value, _weight_decay)
 
 __all__ = ["ASGD"]
 
@@ -22,6 +22,8 @@ class ASGD(Optimizer):
     (0-d tensors) and ``ax`` (the average :math:`a`).
     """
 
+    _sparse_message = "ASGD does not support sparse gradients"
+
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
                  foreach=None, maximize=False, differentiable=False, capturable=False):
         _check_lr(lr)
@@ -35,45 +37,32 @@ class ASGD(Optimizer):
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform one ASGD step; ``closure`` re-evaluates the model and returns the loss."""
-        loss = None
-        if closure is not None:
-            with ember.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            lr = _scalar(group["lr"])
-            lambd, alpha, t0, wd = group["lambd"], group["alpha"], group["t0"], \
-                group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if p.grad.is_sparse:
-                    raise RuntimeError("ASGD does not support sparse gradients")
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _new_step()
-                    dtype = state["step"].dtype
-                    state["eta"] = ember.tensor(_value(lr), dtype=dtype)
-                    state["mu"] = ember.ones((), dtype=dtype)
-                    state["ax"] = ember.zeros_like(p)
-                grad = -p.grad if group["maximize"] else p.grad
-                ax, eta, mu, param = state["ax"], state["eta"], state["mu"], p
-                if p.is_complex():
-                    grad = ember.view_as_real(grad)
-                    param = ember.view_as_real(p)
-                    ax = ember.view_as_real(ax)
-                state["step"] += 1
-                if wd != 0:
-                    grad = grad.add(param, alpha=wd)
-                eta_value = _value(eta)
-                param.mul_(1 - lambd * eta_value)
-                param.add_(grad, alpha=-eta_value)
-                if mu.item() != 1:
-                    ax.add_(param.sub(ax).mul_(mu))
-                else:
-                    ax.copy_(param)
-                step = _value(state["step"])
-                # the new values pass through a default-dtype tensor first, as in torch,
-                # which matters once a loaded state dict made eta and mu float64
-                eta.copy_(ember.as_tensor(lr / ((1 + lambd * lr * step) ** alpha)))
-                mu.copy_(ember.as_tensor(1 / max(1, step - t0)))
-        return loss
+        return self._step_singles(closure)
+
+    def _group_hyper(self, group):
+        return (_scalar(group["lr"]), group["lambd"], group["alpha"], group["t0"],
+                group["weight_decay"])
+
+    def _init_single(self, p, state, group):
+        step = _new_step()
+        state.update(step=step, eta=ember.tensor(_value(_scalar(group["lr"])), dtype=step.dtype),
+                     mu=ember.ones((), dtype=step.dtype), ax=ember.zeros_like(p))
+
+    def _apply_single(self, grad, p, state, hyper):
+        lr, lambd, alpha, t0, wd = hyper
+        eta, mu = state["eta"], state["mu"]
+        grad, param, ax = _real_views(p, grad, p, state["ax"])
+        state["step"] += 1
+        grad = _weight_decay(grad, param, wd)
+        eta_value = _value(eta)
+        param.mul_(1 - lambd * eta_value)
+        param.add_(grad, alpha=-eta_value)
+        if mu.item() != 1:
+            ax.add_(param.sub(ax).mul_(mu))
+        else:
+            ax.copy_(param)
+        step = _value(state["step"])
+        # the new values pass through a default-dtype tensor first, as in torch, which
+        # matters once a loaded state dict made eta and mu float64
+        eta.copy_(ember.as_tensor(lr / ((1 + lambd * lr * step) ** alpha)))
+        mu.copy_(ember.as_tensor(1 / max(1, step - t0)))

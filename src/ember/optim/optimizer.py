@@ -4,6 +4,12 @@ An optimizer holds `param_groups` (a list of dicts, each with a `params` list an
 hyperparameters for those parameters) and `state` (a defaultdict keyed by parameter). A
 subclass fills `defaults` and writes `step()`; the base provides the bookkeeping: groups,
 `zero_grad`, `state_dict`/`load_state_dict` in torch's layout and the step/state-dict hooks.
+
+Inside that outer API most optimizers have MLX's inner shape: `step()` returns
+`self._step_singles(closure)`, which walks the groups and the parameters that have gradients
+and calls the optimizer's `_init_single(p, state, group)` (first step: fill the empty state)
+and `_apply_single(grad, p, state, hyper)` (update one parameter; `grad` already negated when
+the group maximizes, `hyper` what `_group_hyper(group)` read once for the group).
 """
 import functools
 from collections import OrderedDict, defaultdict
@@ -108,12 +114,44 @@ def _new_step():
     return ember.tensor(0.0, dtype=ember.get_default_dtype())
 
 
+def _real_views(p, *tensors):
+    """``tensors`` as real views (`view_as_real`) when the parameter ``p`` is complex, else as
+    they are: a complex parameter is updated as independent real and imaginary parts."""
+    if p.is_complex():
+        return tuple(ember.view_as_real(t) for t in tensors)
+    return tensors
+
+
+def _weight_decay(grad, param, wd, lr=None, decoupled=False):
+    """The gradient after weight decay ``wd``: ``grad + wd * param`` (L2), or ``grad`` as it is
+    with ``param`` scaled in place by ``1 - lr * wd`` when ``decoupled`` (AdamW's form)."""
+    if wd == 0:
+        return grad
+    if decoupled:
+        param.mul_(1 - lr * wd)
+        return grad
+    return grad.add(param, alpha=wd)
+
+
 def _check_lr(lr):
     if isinstance(lr, ember.Tensor):
         if lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
     elif not 0.0 <= lr:
         raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def _check_adam_like(lr, betas, eps, weight_decay):
+    """The constructor checks shared by Adamax, NAdam and RAdam."""
+    _check_lr(lr)
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
 
 
 def _check_fused(fused, foreach, differentiable):
@@ -277,6 +315,57 @@ class Optimizer:
 
     def step(self, closure=None):
         """Perform a single optimization step; subclasses implement it."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------ per-parameter step
+    _sparse_message = None  # the RuntimeError a sparse gradient raises, where unsupported
+
+    def _step_singles(self, closure):
+        """One step in MLX's shape: call ``closure`` (grad enabled) for the loss, then for
+        each parameter with a gradient: check it (`_check_single`), initialise its state on
+        the first step (`_init_single`), take the raw-array path where the optimizer has one
+        (`_fast_single`), else `_apply_single` with the gradient negated under ``maximize``.
+        Returns the closure's loss (None without one)."""
+        loss = None
+        if closure is not None:
+            with ember.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            hyper = self._group_hyper(group)
+            maximize = group["maximize"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                self._check_single(p, group)
+                state = self.state[p]
+                if len(state) == 0:
+                    self._init_single(p, state, group)
+                if self._fast_single(p, state, hyper):
+                    continue
+                self._apply_single(-p.grad if maximize else p.grad, p, state, hyper)
+        return loss
+
+    def _group_hyper(self, group):
+        """What `_apply_single` needs from ``group``, read once per group (the group)."""
+        return group
+
+    def _check_single(self, p, group):
+        """Raise on a gradient this optimizer cannot use (by default a sparse one, when
+        `_sparse_message` says so)."""
+        if self._sparse_message is not None and p.grad.is_sparse:
+            raise RuntimeError(self._sparse_message)
+
+    def _init_single(self, p, state, group):
+        """Fill the empty ``state`` of parameter ``p`` before its first update."""
+        raise NotImplementedError
+
+    def _fast_single(self, p, state, hyper):
+        """Update ``p`` on raw arrays from its stored gradient and return True, or return
+        False to take `_apply_single` (the default)."""
+        return False
+
+    def _apply_single(self, grad, p, state, hyper):
+        """Update parameter ``p`` in place from ``grad`` (negated already under maximize)."""
         raise NotImplementedError
 
     # ------------------------------------------------------------ state dict

@@ -1,8 +1,8 @@
 """RAdam, as torch.optim.RAdam."""
 import ember
 
-from .optimizer import (Optimizer, _check_lr, _new_step, _scalar,
-                        _use_grad_for_differentiable, _value)
+from .optimizer import (Optimizer, _check_adam_like, _new_step, _real_views, _scalar,
+                        _use_grad_for_differentiable, _value, _weight_decay)
 
 __all__ = ["RAdam"]
 
@@ -28,18 +28,12 @@ class RAdam(Optimizer):
     ``step``, ``exp_avg``, ``exp_avg_sq``.
     """
 
+    _sparse_message = "RAdam does not support sparse gradients"
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False,
                  capturable=False, differentiable=False):
-        _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_adam_like(lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         maximize=maximize, foreach=foreach, capturable=capturable,
                         decoupled_weight_decay=decoupled_weight_decay,
@@ -49,54 +43,37 @@ class RAdam(Optimizer):
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform one RAdam step; ``closure`` re-evaluates the model and returns the loss."""
-        loss = None
-        if closure is not None:
-            with ember.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            lr = _scalar(group["lr"])
-            beta1, beta2 = group["betas"]
-            eps, wd = group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if p.grad.is_sparse:
-                    raise RuntimeError("RAdam does not support sparse gradients")
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _new_step()
-                    state["exp_avg"] = ember.zeros_like(p)
-                    state["exp_avg_sq"] = ember.zeros_like(p)
-                grad = -p.grad if group["maximize"] else p.grad
-                exp_avg, exp_avg_sq, param = state["exp_avg"], state["exp_avg_sq"], p
-                if p.is_complex():
-                    param = ember.view_as_real(p)
-                    grad = ember.view_as_real(grad)
-                    exp_avg = ember.view_as_real(exp_avg)
-                    exp_avg_sq = ember.view_as_real(exp_avg_sq)
-                state["step"] += 1
-                step = _value(state["step"])
-                if wd != 0:
-                    if group["decoupled_weight_decay"]:
-                        param.mul_(1 - lr * wd)
-                    else:
-                        grad = grad.add(param, alpha=wd)
-                exp_avg.lerp_(grad, 1 - beta1)
-                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-                bias_correction1 = 1 - beta1 ** step
-                bias_correction2 = 1 - beta2 ** step
-                differentiable = group["differentiable"]
-                corrected = exp_avg / bias_correction1
-                rho_inf = 2 / (1 - beta2) - 1
-                rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
-                if rho_t > 5.0:
-                    rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
-                            / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-                    root = exp_avg_sq.sqrt()
-                    # differentiable: out of place, as sqrt's backward needs its result
-                    root = root.add(eps) if differentiable else root.add_(eps)
-                    adaptive = (bias_correction2 ** 0.5) / root
-                    param.add_(corrected * lr * adaptive * rect, alpha=-1.0)
-                else:
-                    param.add_(corrected * lr, alpha=-1.0)
-        return loss
+        return self._step_singles(closure)
+
+    def _group_hyper(self, group):
+        return (_scalar(group["lr"]), *group["betas"], group["eps"], group["weight_decay"],
+                group["decoupled_weight_decay"], group["differentiable"])
+
+    def _init_single(self, p, state, group):
+        state.update(step=_new_step(), exp_avg=ember.zeros_like(p),
+                     exp_avg_sq=ember.zeros_like(p))
+
+    def _apply_single(self, grad, p, state, hyper):
+        lr, beta1, beta2, eps, wd, decoupled, differentiable = hyper
+        param, grad, exp_avg, exp_avg_sq = _real_views(p, p, grad, state["exp_avg"],
+                                                       state["exp_avg_sq"])
+        state["step"] += 1
+        step = _value(state["step"])
+        grad = _weight_decay(grad, param, wd, lr, decoupled)
+        exp_avg.lerp_(grad, 1 - beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        corrected = exp_avg / bias_correction1
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+        if rho_t > 5.0:
+            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                    / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+            root = exp_avg_sq.sqrt()
+            # differentiable: out of place, as sqrt's backward needs its result
+            root = root.add(eps) if differentiable else root.add_(eps)
+            adaptive = (bias_correction2 ** 0.5) / root
+            param.add_(corrected * lr * adaptive * rect, alpha=-1.0)
+        else:
+            param.add_(corrected * lr, alpha=-1.0)

@@ -1,8 +1,8 @@
 """RMSprop, as torch.optim.RMSprop."""
 import ember
 
-from .optimizer import (Optimizer, _check_lr, _new_step, _scalar,
-                        _use_grad_for_differentiable, _value)
+from .optimizer import (Optimizer, _check_lr, _new_step, _real_views, _scalar,
+                        _use_grad_for_differentiable, _value, _weight_decay)
 
 __all__ = ["RMSprop"]
 
@@ -24,6 +24,8 @@ class RMSprop(Optimizer):
     momentum > 0), ``grad_avg`` (:math:`\bar g`, when centered).
     """
 
+    _sparse_message = "RMSprop does not support sparse gradients"
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
@@ -44,53 +46,38 @@ class RMSprop(Optimizer):
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform one RMSprop step; ``closure`` re-evaluates the model and returns the loss."""
-        loss = None
-        if closure is not None:
-            with ember.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            lr = _value(_scalar(group["lr"]))
-            alpha, eps, wd = group["alpha"], group["eps"], group["weight_decay"]
-            momentum, centered = group["momentum"], group["centered"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if p.grad.is_sparse:
-                    raise RuntimeError("RMSprop does not support sparse gradients")
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _new_step()
-                    state["square_avg"] = ember.zeros_like(p)
-                    if momentum > 0:
-                        state["momentum_buffer"] = ember.zeros_like(p)
-                    if centered:
-                        state["grad_avg"] = ember.zeros_like(p)
-                grad = -p.grad if group["maximize"] else p.grad
-                state["step"] += 1
-                if wd != 0:
-                    grad = grad.add(p, alpha=wd)
-                square_avg, param, cplx = state["square_avg"], p, p.is_complex()
-                if cplx:
-                    param = ember.view_as_real(p)
-                    grad = ember.view_as_real(grad)
-                    square_avg = ember.view_as_real(square_avg)
-                square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
-                if centered:
-                    grad_avg = state["grad_avg"]
-                    if cplx:
-                        grad_avg = ember.view_as_real(grad_avg)
-                    grad_avg.lerp_(grad, 1 - alpha)
-                    avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
-                else:
-                    avg = square_avg.sqrt()
-                # differentiable: out of place, as sqrt's backward needs its result
-                avg = avg.add(eps) if group["differentiable"] else avg.add_(eps)
-                if momentum > 0:
-                    buf = state["momentum_buffer"]
-                    if cplx:
-                        buf = ember.view_as_real(buf)
-                    buf.mul_(momentum).addcdiv_(grad, avg)
-                    param.add_(buf, alpha=-lr)
-                else:
-                    param.addcdiv_(grad, avg, value=-lr)
-        return loss
+        return self._step_singles(closure)
+
+    def _group_hyper(self, group):
+        return (_value(_scalar(group["lr"])), group["alpha"], group["eps"],
+                group["weight_decay"], group["momentum"], group["centered"],
+                group["differentiable"])
+
+    def _init_single(self, p, state, group):
+        state["step"] = _new_step()
+        state["square_avg"] = ember.zeros_like(p)
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = ember.zeros_like(p)
+        if group["centered"]:
+            state["grad_avg"] = ember.zeros_like(p)
+
+    def _apply_single(self, grad, p, state, hyper):
+        lr, alpha, eps, wd, momentum, centered, differentiable = hyper
+        state["step"] += 1
+        grad = _weight_decay(grad, p, wd)
+        param, grad, square_avg = _real_views(p, p, grad, state["square_avg"])
+        square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+        if centered:
+            grad_avg, = _real_views(p, state["grad_avg"])
+            grad_avg.lerp_(grad, 1 - alpha)
+            avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+        else:
+            avg = square_avg.sqrt()
+        # differentiable: out of place, as sqrt's backward needs its result
+        avg = avg.add(eps) if differentiable else avg.add_(eps)
+        if momentum > 0:
+            buf, = _real_views(p, state["momentum_buffer"])
+            buf.mul_(momentum).addcdiv_(grad, avg)
+            param.add_(buf, alpha=-lr)
+        else:
+            param.addcdiv_(grad, avg, value=-lr)

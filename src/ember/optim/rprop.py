@@ -1,7 +1,7 @@
 """Rprop, as torch.optim.Rprop."""
 import ember
 
-from .optimizer import (Optimizer, _check_lr, _new_step, _scalar,
+from .optimizer import (Optimizer, _check_lr, _new_step, _real_views, _scalar,
                         _use_grad_for_differentiable, _value)
 
 __all__ = ["Rprop"]
@@ -23,6 +23,8 @@ class Rprop(Optimizer):
     ``step_size`` (:math:`\Delta`).
     """
 
+    _sparse_message = "Rprop does not support sparse gradients"
+
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
         _check_lr(lr)
@@ -36,43 +38,29 @@ class Rprop(Optimizer):
     @_use_grad_for_differentiable
     def step(self, closure=None):
         """Perform one Rprop step; ``closure`` re-evaluates the model and returns the loss."""
-        loss = None
-        if closure is not None:
-            with ember.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            etaminus, etaplus = group["etas"]
-            step_size_min, step_size_max = group["step_sizes"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if p.grad.is_sparse:
-                    raise RuntimeError("Rprop does not support sparse gradients")
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _new_step()
-                    state["prev"] = ember.zeros_like(p)
-                    lr = _value(_scalar(group["lr"]))
-                    if p.is_complex():
-                        state["step_size"] = ember.full_like(p.grad, complex(lr, lr))
-                    else:
-                        state["step_size"] = ember.full_like(p.grad, lr)
-                grad = -p.grad if group["maximize"] else p.grad
-                prev, step_size, param = state["prev"], state["step_size"], p
-                state["step"] += 1
-                if p.is_complex():
-                    grad = ember.view_as_real(grad)
-                    prev = ember.view_as_real(prev)
-                    param = ember.view_as_real(p)
-                    step_size = ember.view_as_real(step_size)
-                # differentiable: multiply by a copy, as prev is overwritten below
-                sign = grad.mul(prev.clone() if group["differentiable"] else prev).sign()
-                sign[sign.gt(0)] = etaplus
-                sign[sign.lt(0)] = etaminus
-                sign[sign.eq(0)] = 1
-                step_size.mul_(sign).clamp_(step_size_min, step_size_max)
-                grad = grad.clone()
-                grad[sign.eq(etaminus)] = 0
-                param.addcmul_(grad.sign(), step_size, value=-1)
-                prev.copy_(grad)
-        return loss
+        return self._step_singles(closure)
+
+    def _group_hyper(self, group):
+        return (*group["etas"], *group["step_sizes"], group["differentiable"])
+
+    def _init_single(self, p, state, group):
+        lr = _value(_scalar(group["lr"]))
+        state.update(step=_new_step(), prev=ember.zeros_like(p),
+                     step_size=ember.full_like(p.grad, complex(lr, lr) if p.is_complex()
+                                               else lr))
+
+    def _apply_single(self, grad, p, state, hyper):
+        etaminus, etaplus, step_size_min, step_size_max, differentiable = hyper
+        state["step"] += 1
+        grad, prev, param, step_size = _real_views(p, grad, state["prev"], p,
+                                                   state["step_size"])
+        # differentiable: multiply by a copy, as prev is overwritten below
+        sign = grad.mul(prev.clone() if differentiable else prev).sign()
+        sign[sign.gt(0)] = etaplus
+        sign[sign.lt(0)] = etaminus
+        sign[sign.eq(0)] = 1
+        step_size.mul_(sign).clamp_(step_size_min, step_size_max)
+        grad = grad.clone()
+        grad[sign.eq(etaminus)] = 0
+        param.addcmul_(grad.sign(), step_size, value=-1)
+        prev.copy_(grad)
