@@ -11,7 +11,7 @@ from ember._backend.dtypes import (bfloat16, bool, complex64, complex128, finfo,
                                    uint8)
 from ember._backend.dtypes import dtype  # noqa: F401
 from ember._backend.random import Generator, default_generator  # noqa: F401
-from ember._tensor import Size, Tensor, UntypedStorage
+from ember._tensor import Size, Tensor, TypedStorage, UntypedStorage
 from ember._tensor import LEGACY_TYPES as _LEGACY_TYPES
 from ember import _ops
 from ember._ops.registry import FUNCTIONS as _FUNCTIONS
@@ -79,7 +79,16 @@ from ember.amp.grad_scaler import (  # noqa: E402,F401
     _non_finite_check_and_unscale_ as _amp_foreach_non_finite_check_and_unscale_,
     _update_scale_ as _amp_update_scale_)
 
-autograd.Variable = Tensor
+
+
+from ember._ops.misc import (FALSE_PROPERTIES as _FALSE_PROPS, init_num_threads,  # noqa
+                             is_distributed, is_warn_always_enabled, set_flush_denormal,
+                             set_warn_always)
+from math import e, inf, nan, pi  # noqa: E402,F401
+newaxis = None
+for _name in _FALSE_PROPS:
+    if not hasattr(Tensor, _name):
+        setattr(Tensor, _name, property(lambda self: False))
 
 
 def is_tensor(obj):
@@ -88,7 +97,7 @@ def is_tensor(obj):
 
 
 def is_storage(obj):
-    return isinstance(obj, UntypedStorage)
+    return isinstance(obj, (UntypedStorage, TypedStorage))
 
 
 def numel(input):
@@ -153,7 +162,19 @@ def compile(model=None, **kwargs):
 
 
 def typename(obj):
-    return obj.type() if isinstance(obj, Tensor) else type(obj).__name__
+    """torch.typename: a tensor's type string ('ember.FloatTensor'), else the qualified
+    name of the object (a class or function) or of its type ('ember.dtype', 'int')."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = getattr(obj, "__module__", "") or ""
+    if hasattr(obj, "__qualname__"):
+        qualname = obj.__qualname__
+    elif hasattr(obj, "__name__"):
+        qualname = obj.__name__
+    else:
+        module = type(obj).__module__ or ""
+        qualname = type(obj).__qualname__
+    return qualname if module in ("", "builtins") else f"{module}.{qualname}"
 
 
 def _assert(condition, message):
@@ -165,11 +186,14 @@ del _name, _fn
 
 _LAZY_SUBMODULES = ("nn", "optim", "amp", "jit", "onnx", "distributed", "multiprocessing",
                     "hub", "testing", "profiler", "fx", "export", "distributions",
-                    "func")
+                    "func", "fft", "signal")
 
 
 def __getattr__(name):
     # heavier subpackages load on first use, as `torch.nn` is reachable after `import torch`
+    if name == "GradScaler":  # torch.GradScaler is torch.amp.GradScaler
+        from ember.amp import GradScaler
+        return GradScaler
     if name in _LAZY_SUBMODULES:
         import importlib
         try:

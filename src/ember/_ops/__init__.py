@@ -7,3 +7,5 @@ from ember._ops import (creation, elementwise, indexing, linalg, reduction,  # n
                         shape, sorting, special)
 from ember._ops import conv, nn_activation, nn_loss, nn_norm, pooling  # noqa: F401,E402
 from ember._ops import sampling  # noqa: F401,E402
+from ember._ops import misc  # noqa: F401,E402
+from ember._ops import numerical, spectral  # noqa: F401,E402

@@ -20,6 +20,7 @@ the views above, refuses) a tracked view's history after an in-place op made in 
 mode, and raises when a poisoned view's `grad_fn` is read; ember keeps the old history there
 and raises only when the view is used in autograd.
 """
+import threading
 import weakref
 
 from ember._backend import dtypes as _dt
@@ -132,6 +133,15 @@ class _Region:
 
 # --- views: version sharing and in-place history ------------------------------------------------
 
+# set while a `*_copy` op (_ops/misc.py) runs a view op: maps the view's node class to the
+# node class that makes the copy, so the copy reuses the view's checks and arguments
+class _CopyMode(threading.local):
+    cls = None
+
+
+_COPY = _CopyMode()
+
+
 def _share_version(input, out):
     """Make `out` a view of `input`'s base: same version counter, `_base` set, and (when out
     takes part in autograd) listed among the base's views."""
@@ -188,6 +198,8 @@ def track_view(input, base, out, multi=False):
 
 
 def _view(cls, input, args=()):
+    if _COPY.cls is not None:  # inside a `*_copy` op: the same node, copying its result
+        return execute(_COPY.cls(cls), (input,), (input._data,), args)
     return _share_version(input, execute(cls, (input,), (input._data,), args))
 
 
@@ -1143,7 +1155,7 @@ def as_strided(input, size, stride, storage_offset=None):
                            f"{storage * itemsize}")
     data = _strided(a, size, stride, offset - own)
     region = _Region(a, size, stride, offset - own)
-    return _share_version(input, execute(AsStridedBackward0, (input,), (a,), (data, region)))
+    return _view(AsStridedBackward0, input, (data, region))
 
 
 class UnfoldBackward0(Node):
@@ -1412,6 +1424,8 @@ class UnbindBackward0(Node):
 
 
 def _multi_view(cls, input, args):
+    if _COPY.cls is not None:
+        return execute(_COPY.cls(cls), (input,), (input._data,), args)
     outs = execute(cls, (input,), (input._data,), args)
     vc = input._vc
     if vc is None:
