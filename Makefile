@@ -29,7 +29,7 @@ demo: $(VENV)/.installed-demo
 test: $(VENV)/.installed-test
 	$(PY) -m pytest -q -n 2 -p no:cacheprovider tests
 
-BENCHES := eager_overhead mlp_nn_linear cnn_layers cnn_adam transformer_block lstm optim_adam
+BENCHES := eager_overhead mlp_nn_linear cnn_layers cnn_adam transformer_block lstm optim_adam dataloader_workers
 
 bench: $(VENV)/.installed-test
 	for b in $(BENCHES); do \
