@@ -1,7 +1,8 @@
 """Differential tests against torch 2.13 for the odds and ends of torch's namespace in
-src/ember/_ops/misc.py that the op table cannot express: constants, runtime switches, Tensor
-memory utilities (resize_, set_, as_strided_), Python callables (map_, apply_), in-place
-forms, aliasing of the `*_copy` and `unsafe_*` results, and random ops' statistics."""
+src/ember/_ops/tensor_methods.py, view_copies.py & co. that the op table cannot
+express: constants, runtime switches, Tensor memory utilities (resize_, set_, as_strided_),
+Python callables (map_, apply_), in-place forms, aliasing of the `*_copy` and `unsafe_*`
+results, and random ops' statistics."""
 import math
 import warnings
 

@@ -16,8 +16,9 @@ from ember._tensor import LEGACY_TYPES as _LEGACY_TYPES
 from ember import _ops
 from ember._ops.registry import FUNCTIONS as _FUNCTIONS
 from ember._ops.registry import METHODS as _METHODS
-from ember._ops.creation import (from_dlpack, get_rng_state, initial_seed,  # noqa: F401
-                                 manual_seed, seed, set_rng_state)
+from ember._ops.creation import from_dlpack  # noqa: F401
+from ember._ops.random_ops import (  # noqa: F401
+    get_rng_state, initial_seed, manual_seed, seed, set_rng_state)
 from ember._printing import get_printoptions, set_printoptions  # noqa: F401
 from ember._ops.shape import METHOD_PROPERTIES as _PROPS
 from ember._ops.reduction import vector_norm as _vector_norm  # noqa: F401
@@ -47,8 +48,8 @@ def _set_real(self, value):
     self.real.copy_(value)
 
 
-Tensor.real = property(_ops.elementwise.real, _set_real)
-Tensor.imag = property(_ops.elementwise.imag, lambda self, v: self.imag.copy_(v))
+Tensor.real = property(_ops.complex_ops.real, _set_real)
+Tensor.imag = property(_ops.complex_ops.imag, lambda self, v: self.imag.copy_(v))
 Tensor.__eq__ = _METHODS["__eq__"]
 Tensor.__hash__ = object.__hash__
 
@@ -81,9 +82,9 @@ from ember.amp.grad_scaler import (  # noqa: E402,F401
 
 
 
-from ember._ops.misc import (FALSE_PROPERTIES as _FALSE_PROPS, init_num_threads,  # noqa
-                             is_distributed, is_warn_always_enabled, set_flush_denormal,
-                             set_warn_always)
+from ember._ops.tensor_methods import (  # noqa
+    FALSE_PROPERTIES as _FALSE_PROPS, init_num_threads, is_distributed, is_warn_always_enabled,
+    set_flush_denormal, set_warn_always)
 from math import e, inf, nan, pi  # noqa: E402,F401
 newaxis = None
 for _name in _FALSE_PROPS:

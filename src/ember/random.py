@@ -1,7 +1,7 @@
 """ember.random: seeding and RNG state of the default generator."""
 from ember._backend.random import Generator, default_generator  # noqa: F401
-from ember._ops.creation import (get_rng_state, initial_seed, manual_seed, seed,  # noqa: F401
-                                 set_rng_state)
+from ember._ops.random_ops import (  # noqa: F401
+    get_rng_state, initial_seed, manual_seed, seed, set_rng_state)
 
 
 def fork_rng(devices=None, enabled=True, **kwargs):

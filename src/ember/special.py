@@ -2,6 +2,7 @@
 statistics). Ops that also live at the top level (erf, expm1, lgamma, ...) are the same
 functions; the rest are defined in ember._ops.special."""
 from ember._ops import elementwise as _ew
+from ember._ops import unary as _un
 from ember._ops import reduction as _red
 from ember._ops.special import (bessel_j0, bessel_j1, digamma, entr, erfcx,  # noqa: F401
                                 i0, i0e, i1, i1e, log_ndtr, ndtr, ndtri, polygamma, sinc,
@@ -14,14 +15,14 @@ __all__ = ["bessel_j0", "bessel_j1", "digamma", "entr", "erf", "erfc", "erfcx", 
            "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma",
            "psi", "round", "sinc", "softmax", "xlog1py", "xlogy", "zeta"]
 
-erf = _ew.erf
-erfc = _ew.erfc
-erfinv = _ew.erfinv
-exp2 = _ew.exp2
-expm1 = _ew.expm1
-log1p = _ew.log1p
-logit = _ew.logit
-expit = _ew.sigmoid
+erf = _un.erf
+erfc = _un.erfc
+erfinv = _un.erfinv
+exp2 = _un.exp2
+expm1 = _un.expm1
+log1p = _un.log1p
+logit = _un.logit
+expit = _un.sigmoid
 psi = digamma
 
 
@@ -34,7 +35,7 @@ def round(input, *, decimals=0, out=None):
     """Round half to even to `decimals` decimal places (floating inputs only)."""
     if input.dtype.category != _ew._FLOAT:
         _ew._no_kernel("round_vml_cpu", input.dtype)
-    return _ew.round(input, decimals=decimals, out=out)
+    return _un.round(input, decimals=decimals, out=out)
 
 
 def logsumexp(input, dim, keepdim=False, *, out=None):
@@ -50,3 +51,22 @@ def softmax(input, dim, *, dtype=None):
 def log_softmax(input, dim, *, dtype=None):
     """log(softmax(input)) along dim, computed stably; `dtype` casts the input first."""
     return _red.log_softmax(input, dim, dtype)
+
+# the Bessel, Airy and orthogonal-polynomial families and the incomplete gamma functions
+from ember._ops.special_functions import (  # noqa: E402,F401
+    airy_ai, bessel_y0, bessel_y1, chebyshev_polynomial_t, chebyshev_polynomial_u,
+    chebyshev_polynomial_v, chebyshev_polynomial_w, gammainc, gammaincc, hermite_polynomial_h,
+    hermite_polynomial_he, laguerre_polynomial_l, legendre_polynomial_p, modified_bessel_i0,
+    modified_bessel_i1, modified_bessel_k0, modified_bessel_k1, scaled_modified_bessel_k0,
+    scaled_modified_bessel_k1, shifted_chebyshev_polynomial_t, shifted_chebyshev_polynomial_u,
+    shifted_chebyshev_polynomial_v, shifted_chebyshev_polynomial_w, spherical_bessel_j0)
+
+__all__ += ["airy_ai", "bessel_y0", "bessel_y1", "chebyshev_polynomial_t",
+            "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
+            "gammainc", "gammaincc", "hermite_polynomial_h", "hermite_polynomial_he",
+            "laguerre_polynomial_l", "legendre_polynomial_p", "modified_bessel_i0",
+            "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1",
+            "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+            "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
+            "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w",
+            "spherical_bessel_j0"]

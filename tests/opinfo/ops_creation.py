@@ -1,4 +1,5 @@
-"""Op-table records for tensor factories and random sampling (src/ember/_ops/creation.py).
+"""Op-table records for tensor factories and random sampling (src/ember/_ops/creation.py,
+ranges.py, random_ops.py).
 
 Factories take shapes and Python values rather than tensors, so most samples carry plain
 arguments and the record's dtype (as "dtype:NAME", turned into lib.NAME by core.to_lib).

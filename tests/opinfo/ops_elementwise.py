@@ -1,4 +1,5 @@
-"""Op-table records for elementwise ops (src/ember/_ops/elementwise.py).
+"""Op-table records for elementwise ops (src/ember/_ops/elementwise.py, arithmetic.py,
+unary.py, complex_ops.py, comparison.py, clamp.py).
 
 Conventions used below:
 - every op gets float32/float64; integer, bool and half dtypes where torch accepts them;

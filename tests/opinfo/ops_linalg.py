@@ -1,4 +1,5 @@
-"""Op-table records for linear algebra (src/ember/_ops/linalg.py, ember.linalg).
+"""Op-table records for linear algebra (src/ember/_ops/matmul.py and linalg*.py,
+ember.linalg).
 
 Conventions used below:
 - matrices for inverses, determinants and solvers are well conditioned (random + n * I);

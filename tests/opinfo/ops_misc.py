@@ -1,6 +1,8 @@
-"""Op-table records for src/ember/_ops/misc.py: `*_copy` forms of views, `*_scatter`,
-unsafe splits, index_reduce, renorm, igamma/igammac, binomial, fill, removed entry points and
-small Tensor utilities (their behaviour is also tested in tests/test_misc_api.py)."""
+"""Op-table records for the ops that came from src/ember/_ops/misc.py (now view_copies.py,
+index_reduce.py, native_norms.py, incomplete_gamma.py, random_ops.py, tensor_methods.py, ...):
+`*_copy` forms of views, `*_scatter`, unsafe splits, index_reduce, renorm, igamma/igammac,
+binomial, fill, removed entry points and small Tensor utilities (their behaviour is also
+tested in tests/test_misc_api.py)."""
 import numpy as np
 
 from opinfo.core import E, S, randn, FLOATS, INTS, Index, OpInfo, index

@@ -568,8 +568,8 @@ def index_pad(input, pad, mode):
         size = input.shape[input.dim() - 1 - i]
         if mode == "reflect" and (lo >= size or hi >= size):
             raise RuntimeError(
-                f"Argument #4: Padding size should be less than the corresponding input "
-                f"dimension, but got: padding ({lo}, {hi}) at dimension {input.dim() - 1 - i} "
+                f"Argument #{4 + 2 * i}: Padding size should be less than the corresponding "
+                f"input dimension, but got: padding ({lo}, {hi}) at dimension {input.dim() - 1 - i} "
                 f"of input {list(input.shape)}")
         if mode == "replicate" and size == 0 and (lo or hi):
             raise RuntimeError("input tensor must be non-empty to pad with replication")

@@ -789,7 +789,7 @@ class ScatterReduceBackward0(Node):
 
 
 def _where(cond, a, b):
-    from ember._ops.elementwise import where
+    from ember._ops.clamp import where
     return where(cond, a, b)
 
 

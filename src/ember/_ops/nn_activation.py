@@ -9,8 +9,9 @@ import math
 
 from ember._backend import dtypes as _dt
 from ember._backend import xp
-from ember._ops.elementwise import (_erf, _no_kernel, _sigmoid, check_inplace, inplace_from,
-                                    where)
+from ember._ops.clamp import where
+from ember._ops.elementwise import _no_kernel, check_inplace, inplace_from
+from ember._ops.unary import _erf, _sigmoid
 from ember._ops.engine import GRAD, Node, execute
 from ember._ops.registry import export
 from ember._ops import autocast as _ac
@@ -47,6 +48,18 @@ def _inplace(self, cls, *args):
         self._bump_version()
         return self
     return inplace_from(self, _run(cls, self, *args))
+
+
+def _act(cls, kernel, input, *args):
+    """Activation node `cls` on a floating input (torch's `kernel` refuses the others)."""
+    _floating(input, kernel)
+    return _run(cls, input, *args)
+
+
+def _act_(cls, kernel, input, *args):
+    """The in-place form of `_act`."""
+    _floating(input, kernel)
+    return _inplace(input, cls, *args)
 
 
 class _Unary(Node):
@@ -227,8 +240,7 @@ def hardtanh_(input, min_val=-1.0, max_val=1.0):
 
 def leaky_relu(input, negative_slope=0.01):
     """x for x > 0, negative_slope * x otherwise."""
-    _floating(input, "leaky_relu_cpu")
-    return _run(LeakyReluBackward0, input, negative_slope)
+    return _act(LeakyReluBackward0, "leaky_relu_cpu", input, negative_slope)
 
 
 def leaky_relu_(input, negative_slope=0.01):
@@ -270,8 +282,7 @@ def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
 
 def elu(input, alpha=1.0):
     """alpha * (exp(x) - 1) for x <= 0, x otherwise (torch.nn.functional.elu)."""
-    _floating(input, "elu_cpu")
-    return _run(EluBackward0, input, alpha, 1.0, 1.0)
+    return _act(EluBackward0, "elu_cpu", input, alpha, 1.0, 1.0)
 
 
 def elu_(input, alpha=1.0):
@@ -288,15 +299,13 @@ def elu_(input, alpha=1.0):
 @export(method=False)
 def selu(input):
     """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al."""
-    _floating(input, "elu_cpu")
-    return _run(EluBackward0, input, SELU_ALPHA, SELU_SCALE, 1.0)
+    return _act(EluBackward0, "elu_cpu", input, SELU_ALPHA, SELU_SCALE, 1.0)
 
 
 @export(method=False)
 def selu_(input):
     """In-place selu."""
-    _floating(input, "elu_cpu")
-    return _inplace(input, EluBackward1, SELU_ALPHA, SELU_SCALE, 1.0)
+    return _act_(EluBackward1, "elu_cpu", input, SELU_ALPHA, SELU_SCALE, 1.0)
 
 
 def _check_celu(alpha):
@@ -324,68 +333,57 @@ def gelu(input, approximate="none"):
     """x * Phi(x), Phi the standard normal CDF; approximate='tanh' uses the tanh formula."""
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
-    _floating(input, "GeluKernelImpl")
-    return _run(GeluBackward0, input, approximate)
+    return _act(GeluBackward0, "GeluKernelImpl", input, approximate)
 
 
 def silu(input):
     """x * sigmoid(x) (swish)."""
-    _floating(input, "silu_cpu")
-    return _run(SiluBackward0, input)
+    return _act(SiluBackward0, "silu_cpu", input)
 
 
 def silu_(input):
     """In-place silu."""
-    _floating(input, "silu_cpu")
-    return _inplace(input, SiluBackward0)
+    return _act_(SiluBackward0, "silu_cpu", input)
 
 
 def mish(input):
     """x * tanh(softplus(x))."""
-    _floating(input, "mish_cpu")
-    return _run(MishBackward0, input)
+    return _act(MishBackward0, "mish_cpu", input)
 
 
 def mish_(input):
     """In-place mish."""
-    _floating(input, "mish_cpu")
-    return _inplace(input, MishBackward0)
+    return _act_(MishBackward0, "mish_cpu", input)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold."""
-    _floating(input, "softplus_cpu")
-    return _run(SoftplusBackward0, input, beta, threshold)
+    return _act(SoftplusBackward0, "softplus_cpu", input, beta, threshold)
 
 
 def hardsigmoid(input):
     """clamp(x / 6 + 1 / 2, 0, 1)."""
-    _floating(input, "hardsigmoid_cpu")
-    return _run(HardsigmoidBackward0, input)
+    return _act(HardsigmoidBackward0, "hardsigmoid_cpu", input)
 
 
 def hardsigmoid_(input):
     """In-place hardsigmoid."""
-    _floating(input, "hardsigmoid_cpu")
-    return _inplace(input, HardsigmoidBackward0)
+    return _act_(HardsigmoidBackward0, "hardsigmoid_cpu", input)
 
 
 def hardswish(input):
     """x * relu6(x + 3) / 6."""
-    _floating(input, "hardswish_cpu")
-    return _run(HardswishBackward0, input)
+    return _act(HardswishBackward0, "hardswish_cpu", input)
 
 
 def hardswish_(input):
     """In-place hardswish."""
-    _floating(input, "hardswish_cpu")
-    return _inplace(input, HardswishBackward0)
+    return _act_(HardswishBackward0, "hardswish_cpu", input)
 
 
 def logsigmoid(input):
     """log(sigmoid(x)), computed without overflow."""
-    _floating(input, "log_sigmoid_cpu")
-    return _run(LogSigmoidBackward0, input)
+    return _act(LogSigmoidBackward0, "log_sigmoid_cpu", input)
 
 
 def softshrink(input, lambd=0.5):
@@ -400,8 +398,7 @@ def softshrink(input, lambd=0.5):
 @export
 def hardshrink(input, lambd=0.5):
     """x where |x| > lambd, 0 elsewhere."""
-    _floating(input, "hardshrink_cpu")
-    return _run(HardshrinkBackward0, input, lambd)
+    return _act(HardshrinkBackward0, "hardshrink_cpu", input, lambd)
 
 
 @export(method=False)

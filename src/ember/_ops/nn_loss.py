@@ -12,7 +12,7 @@ from ember._ops._util import make
 from ember._ops.engine import GRAD, Node, execute
 from ember._ops.registry import export
 from ember._ops.nn_activation import _softplus_arr, logsigmoid
-from ember._ops.elementwise import where
+from ember._ops.clamp import where
 
 _EPS = 1e-12
 

@@ -14,7 +14,7 @@ from ember._backend import dtypes as _dt
 from ember._backend import xp
 from ember._ops._util import broadcast_shapes, make
 from ember._ops.engine import GRAD, Node, execute
-from ember._ops.linalg import AddmmBackward0, addmm
+from ember._ops.matmul import AddmmBackward0, addmm
 from ember._ops.reduction import NormBackward1
 from ember._ops.registry import export
 from ember._ops.shape import TBackward0
@@ -219,8 +219,8 @@ def batch_norm(input, weight, bias, running_mean, running_var, training, momentu
         raise RuntimeError(f"batch_norm(): expected input to have at least 2 dimensions, but "
                            f"got {input.dim()}")
     c = input.shape[1]
-    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
-                    ("running_var", running_var)):
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
         if t is not None and t.numel() != c:
             raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
     if not training and (running_mean is None or running_var is None):
@@ -595,7 +595,7 @@ def _dropout(input, p, train, feature, alpha, inplace):
     if p == 1:
         zero = make(xp.zeros((), input.dtype.np))
         return input.mul_(zero) if inplace else input * zero
-    from ember._ops.creation import _gen
+    from ember._ops.random_ops import _gen
     keep = (_gen(None).random(shape) >= p).astype(input.dtype.np)
     noise = make(keep if alpha else keep / input.dtype.np.type(1 - p))
     if not alpha:

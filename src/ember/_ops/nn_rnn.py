@@ -8,7 +8,7 @@ decreasing order). One gather forward, one scatter into zeros backward.
 """
 from ember._backend import xp
 from ember._ops._util import make
-from ember._ops.elementwise import _sigmoid
+from ember._ops.unary import _sigmoid
 from ember._ops.engine import GRAD, Node, execute
 from ember._ops.shape import cat as ember_cat
 from ember._ops.shape import stack as ember_stack

@@ -423,8 +423,23 @@ def _check_pool(input, nd, k, s, p, d, name):
         size = input.shape[input.dim() - nd + i]
         span = size + 2 * p[i] - d[i] * (k[i] - 1) - 1
         if span < 0 or size == 0:
-            raise RuntimeError(f"{name}: Given input size: {list(input.shape)}. Calculated "
-                               "output size is too small")
+            raise RuntimeError(_too_small_message(input, nd, k, s, p, d, name))
+
+
+def _too_small_message(input, nd, k, s, p, d, name):
+    """torch's text for a pooling window that does not fit the (padded) input."""
+    sizes = [input.shape[input.dim() - nd + i] for i in range(nd)]
+    outs = [(n + 2 * p[i] - d[i] * (k[i] - 1) - 1) // s[i] + 1 for i, n in enumerate(sizes)]
+    if name == "max_pool1d":
+        return f"max_pool1d() Invalid computed output size: {outs[0]}"
+    if name == "avg_pool3d":
+        return ("input image (T: {} H: {} W: {}) smaller than kernel size "
+                "(kT: {} kH: {} kW: {})".format(*sizes, *k))
+    if name == "avg_pool1d":
+        sizes, outs = [1] + sizes, [1] + outs
+    c = input.shape[input.dim() - nd - 1] if input.dim() > nd else 1
+    return (f"Given input size: ({'x'.join(map(str, [c] + sizes))}). Calculated output size: "
+            f"({'x'.join(map(str, [c] + outs))}). Output size is too small")
 
 
 def max_pool_nd(input, nd, kernel_size, stride, padding, dilation, ceil_mode, name):
@@ -521,3 +536,98 @@ def adaptive_max_pool1d(input, output_size):
     o = _adaptive_out(output_size, input, 1)
     v, i = adaptive_max_pool(input.unsqueeze(-2), 2, (1,) + o)
     return v.squeeze(-2), i.squeeze(-2)
+
+
+# --- fractional max pooling (Graham, 2014) -------------------------------------------------
+
+def _fractional_starts(u, size, out, k):
+    """Window starts along one dim for every plane: u (N, C) samples in [0, 1) in the input's
+    dtype -> (N, C, out) int64 starts. The arithmetic runs in u's dtype, as torch's kernel,
+    so that equal samples give equal windows: start_i = int((i + u) a) - int(u a) with
+    a = (size - k) / (out - 1), and the last window ends at the input's end."""
+    starts = xp.empty(u.shape + (out,), dtype=xp.int64)
+    if out > 1:
+        alpha = xp.asarray(size - k, dtype=u.dtype) / xp.asarray(out - 1, dtype=u.dtype)
+        i = xp.arange(out - 1).astype(u.dtype)
+        first = (u * alpha).astype(xp.int64)
+        starts[..., :-1] = ((i + u[..., None]) * alpha).astype(xp.int64) - first[..., None]
+    if out > 0:
+        starts[..., -1] = size - k
+    return starts
+
+
+class FractionalMaxPool2DBackward0(_MaxWithIndices, Node):
+    """Max over pseudo-random windows of the last nd dims of (N, C, *spatial) input: each
+    plane's windows start at the positions `_fractional_starts` draws from its samples."""
+
+    nd = 2
+
+    def forward(self, x, ksize, out, samples):
+        nd = self.nd
+        size = x.shape[-nd:]
+        self.size = size
+        batched = x.ndim == nd + 2
+        if not batched:
+            x = x[None]
+        n, c = x.shape[:2]
+        # torch's sample columns: (w, h) for 2-d, (t, h, w) for 3-d
+        cols = (1, 0) if nd == 2 else (0, 1, 2)
+        pos = []  # per dim: (N, C, [out dims], [kernel dims]) input positions
+        for i in range(nd):
+            st = _fractional_starts(samples[:, :, cols[i]], size[i], out[i], ksize[i])
+            shape = [n, c] + [1] * (2 * nd)
+            shape[2 + i] = out[i]
+            kshape = [1] * (2 + 2 * nd)
+            kshape[2 + nd + i] = ksize[i]
+            pos.append(st.reshape(shape) + xp.arange(ksize[i]).reshape(kshape))
+        rows = xp.arange(n).reshape((n,) + (1,) * (1 + 2 * nd))
+        chans = xp.arange(c).reshape((1, c) + (1,) * (2 * nd))
+        win = x[(rows, chans) + tuple(pos)]
+        vals, k = _window_max(win, ksize)
+        offs = xp.unravel_index(k, ksize)
+        flat = None
+        for i in range(nd):
+            # the start of each window along dim i (kernel axes taken at offset 0)
+            start = pos[i][(Ellipsis,) + (0,) * nd]
+            p = start + offs[i]
+            flat = p if flat is None else flat * size[i] + p
+        if not batched:
+            vals, flat = vals[0], flat[0]
+        self.indices = flat.astype(xp.int64)
+        return vals, self.indices
+
+
+class FractionalMaxPool3DBackward0(FractionalMaxPool2DBackward0):
+    nd = 3
+
+
+def fractional_max_pool(input, nd, kernel_size, output_size, samples, name):
+    """(values, indices) of torch's fractional max pooling over the last nd dims of
+    (N, C, *spatial) or (C, *spatial) `input`, with windows drawn from `samples` (N, C, nd)
+    uniform numbers of the input's dtype."""
+    k, out = _ntuple(kernel_size, nd), _ntuple(output_size, nd)
+    if len(k) != nd or len(out) != nd:
+        raise RuntimeError(f"{name}(): kernel_size and output_size must each be a single "
+                           f"int or a tuple of {nd} ints")
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got: "
+                           f"{list(input.shape)}")
+    x = input if input.dim() == nd + 2 else input.unsqueeze(0)
+    words = ("height", "width") if nd == 2 else ("time", "height", "width")
+    size = x.shape[2:]
+    # torch's 3-d kernel wants one spare element per dim and checks time, width, height
+    slack, order = (0, (0, 1)) if nd == 2 else (1, (0, 2, 1))
+    for i in order:
+        if out[i] + k[i] - 1 + slack > size[i]:
+            raise RuntimeError(f"{name}{'' if nd == 2 else '_out'}(): pool {words[i]} {k[i]} "
+                               f"too large relative to input {words[i]} {size[i]}")
+    if samples.dim() != 3 or samples.shape[2] != nd:
+        raise RuntimeError(f"Expect _random_samples.size(2) equals to {nd}; got "
+                           f"{samples.shape[2] if samples.dim() == 3 else samples.dim()}.")
+    if samples.shape[0] < x.shape[0] or samples.shape[1] != x.shape[1]:
+        raise RuntimeError(f"Expect _random_samples of shape ({x.shape[0]}, {x.shape[1]}, "
+                           f"{nd}); got {list(samples.shape)}")
+    if samples.dtype != input.dtype:
+        raise RuntimeError("Expect _random_samples to have the same dtype as input")
+    cls = FractionalMaxPool2DBackward0 if nd == 2 else FractionalMaxPool3DBackward0
+    return execute(cls, (input,), (input._data,), (k, out, samples._data[:x.shape[0]]))

@@ -15,7 +15,8 @@ import warnings
 from ember._backend import dtypes as _dt
 from ember._backend import xp
 from ember._ops._util import make, wrap_dim, wrap_dims
-from ember._ops.elementwise import _out, _scalar_type_name, maximum, minimum, where
+from ember._ops.clamp import maximum, minimum, where
+from ember._ops.elementwise import _out, _scalar_type_name
 from ember._ops.engine import Node, execute
 from ember._ops.registry import export
 from ember._ops import autocast as _ac
@@ -964,20 +965,30 @@ class CumsumBackward0(Node):
         return _reverse_cumsum(grad, self.dim) if grad.ndim else grad
 
 
+def _scan(node, input, dim, dtype, out):
+    """Run scan node `node` (cumsum / cumprod) along `dim` in the accumulation dtype."""
+    d = wrap_dim(dim, input._data.ndim)
+    r = execute(node, (input,), (input._data,), (d, _sum_dtype(input, dtype)))
+    return r if out is None else _out(r, out)
+
+
+def _scan_(self, scan, dim, dtype):
+    """In-place form of the scan function `scan`: its result written back into `self`."""
+    from ember._ops.elementwise import check_inplace, inplace_from
+    check_inplace(self)
+    return inplace_from(self, scan(self, dim, dtype=dtype))
+
+
 @export
 def cumsum(input, dim, *, dtype=None, out=None):
     """Cumulative sum along dim; integer and bool inputs give int64."""
-    d = wrap_dim(dim, input._data.ndim)
-    r = execute(CumsumBackward0, (input,), (input._data,), (d, _sum_dtype(input, dtype)))
-    return r if out is None else _out(r, out)
+    return _scan(CumsumBackward0, input, dim, dtype, out)
 
 
 @export(function=False)
 def cumsum_(self, dim, *, dtype=None):
     """In-place cumsum."""
-    from ember._ops.elementwise import check_inplace, inplace_from
-    check_inplace(self)
-    return inplace_from(self, cumsum(self, dim, dtype=dtype))
+    return _scan_(self, cumsum, dim, dtype)
 
 
 class CumprodBackward0(Node):
@@ -1018,17 +1029,13 @@ def _cumprod_backward(grad, x, y, d):
 @export
 def cumprod(input, dim, *, dtype=None, out=None):
     """Cumulative product along dim; integer and bool inputs give int64."""
-    d = wrap_dim(dim, input._data.ndim)
-    r = execute(CumprodBackward0, (input,), (input._data,), (d, _sum_dtype(input, dtype)))
-    return r if out is None else _out(r, out)
+    return _scan(CumprodBackward0, input, dim, dtype, out)
 
 
 @export(function=False)
 def cumprod_(self, dim, *, dtype=None):
     """In-place cumprod."""
-    from ember._ops.elementwise import check_inplace, inplace_from
-    check_inplace(self)
-    return inplace_from(self, cumprod(self, dim, dtype=dtype))
+    return _scan_(self, cumprod, dim, dtype)
 
 
 class CummaxBackward0(Node):
@@ -1470,6 +1477,6 @@ def corrcoef(input):
     c = c / std.view(-1, 1)
     c = c / std.view(1, -1)
     if c.is_complex():
-        from ember._ops.elementwise import complex as _complex
+        from ember._ops.complex_ops import complex as _complex
         return _complex(c.real.clip(-1, 1), c.imag.clip(-1, 1))
     return c.clip(-1, 1)

@@ -1017,7 +1017,7 @@ class TraceBackward0(Node):
         return xp.trace(a, dtype=acc_dtype).astype(out_dtype)
 
     def backward(self, grad):
-        from ember._ops.creation import eye
+        from ember._ops.ranges import eye
         n, m = self.in_shape
         return eye(n, m, dtype=grad.dtype) * grad
 
@@ -1854,3 +1854,54 @@ def triu_(self, diagonal=0):
 
 
 METHOD_PROPERTIES = {"T": _T, "mT": _mT, "H": _H, "mH": _mH}
+
+
+# --- memory formats (torch.contiguous_format, channels_last, channels_last_3d) ----------------
+# A memory format is an order of the axes in memory; the format objects (ember._tensor)
+# compare equal to their names, so this layer needs only the names.
+
+_CHANNELS_LAST_RANK = {"channels_last": 4, "channels_last_3d": 5}
+
+
+def check_memory_format(ndim, memory_format):
+    """RuntimeError, as torch's, for channels_last on a tensor that is not 4-d (5-d for
+    channels_last_3d)."""
+    rank = _CHANNELS_LAST_RANK.get(memory_format)
+    if rank is not None and ndim != rank:
+        raise RuntimeError(f"required rank {rank} tensor to use {memory_format} format")
+
+
+def _format_axes(ndim, memory_format):
+    """The axes from slowest- to fastest-varying in memory."""
+    if memory_format in _CHANNELS_LAST_RANK:
+        return (0,) + tuple(range(2, ndim)) + (1,)
+    return tuple(range(ndim))
+
+
+def is_memory_format(a, memory_format):
+    """True if array `a` is laid out densely in `memory_format` (dims of size 1 may have any
+    stride, as in torch's contiguity flags)."""
+    if memory_format in _CHANNELS_LAST_RANK and a.ndim != _CHANNELS_LAST_RANK[memory_format]:
+        return False
+    expected = a.itemsize
+    for d in reversed(_format_axes(a.ndim, memory_format)):
+        n = a.shape[d]
+        if n != 1 and a.strides[d] != expected:
+            return False
+        expected *= n
+    return True
+
+
+def layout_copy(a, memory_format=None):
+    """A copy of array `a` laid out in `memory_format`. preserve_format (or None) keeps a's
+    strides when a is dense and otherwise its order of strides (NumPy's order 'K', torch's
+    inferred dense strides), as torch's clone and empty_like do; contiguous_format is
+    row-major; channels_last(_3d) is N, spatial..., C."""
+    check_memory_format(a.ndim, memory_format)
+    if memory_format is None or memory_format == "preserve_format":
+        return a.copy(order="K")
+    axes = _format_axes(a.ndim, memory_format)
+    if axes == tuple(range(a.ndim)):
+        return xp.array(a, order="C", copy=True)
+    inverse = tuple(axes.index(d) for d in range(a.ndim))
+    return xp.ascontiguousarray(a.transpose(axes)).transpose(inverse)

@@ -15,11 +15,13 @@ from ember._backend import dtypes as _dt
 from ember._backend import xp
 from ember._ops import engine
 from ember._ops._util import make, wrap_dim
-from ember._ops.elementwise import (_ERF_A, _ERF_B, _ERF_C, _ERF_D, _ERF_P, _ERF_Q, _ERF_SMALL,
-                                    _SQRT_PI, _cast, _erf_pair, _erfinv, _horner, _no_kernel,
-                                    _not_differentiable, _out, _prep, _prep_float, _run,
+from ember._ops.arithmetic import _not_differentiable
+from ember._ops.clamp import where
+from ember._ops.elementwise import (_SQRT_PI, _cast, _no_kernel, _out, _prep, _prep_float, _run,
                                     _scalar_type_name, _type_error, _typed, check_inplace,
-                                    inplace_from, where)
+                                    inplace_from)
+from ember._ops.unary import (_ERF_A, _ERF_B, _ERF_C, _ERF_D, _ERF_P, _ERF_Q, _ERF_SMALL, _erf_pair,
+                              _erfinv, _horner)
 from ember._ops.engine import Node, execute
 from ember._ops.reduction import RETURN_TYPES, return_type
 from ember._ops.registry import export
@@ -911,7 +913,7 @@ def ndtri(input, *, out=None):
 def ndtr(input, *, out=None):
     """Elementwise standard normal CDF, (1 + erf(input / sqrt(2))) / 2 (recorded as torch
     composes it)."""
-    from ember._ops.elementwise import erf
+    from ember._ops.unary import erf
     x = input
     if x.dtype.category < _FLOAT:
         x = make(_float_data(x, "ndtr"))

@@ -392,7 +392,7 @@ def hfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
 
 
 def _ihfftn(input, s, dim, norm):
-    from ember._ops.elementwise import conj_physical
+    from ember._ops.complex_ops import conj_physical
     dims, sizes = _dims_and_shape(input, s, dim)
     if input.dtype.category == _dt.COMPLEX:
         raise RuntimeError("Only supports floating-point dtypes, but found: "
@@ -529,7 +529,7 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
     `hop_length` samples of a 1-D or (batch, time) signal, each multiplied by `window`
     (win_length points, centred in n_fft). Returns (*, n_fft // 2 + 1 or n_fft, frames);
     `return_complex` must be given for real inputs (False gives view_as_real's layout)."""
-    from ember._ops.elementwise import view_as_real
+    from ember._ops.complex_ops import view_as_real
     from ember._ops.shape import squeeze_, transpose_
     real_in = input.dtype.category != _dt.COMPLEX and (
         window is None or window.dtype.category != _dt.COMPLEX)

@@ -7,7 +7,7 @@ signatures around them, with the `inplace=` flags.
 import warnings
 
 from ember._ops import nn_activation as _a
-from ember._ops import elementwise as _e
+from ember._ops import unary as _e
 from ember._ops import reduction as _r
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_",
