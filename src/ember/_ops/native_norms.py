@@ -154,12 +154,12 @@ def frobenius_norm(input, dim=(), keepdim=False):
 def nuclear_norm(input, dim=None, keepdim=False):
     """The sum of singular values of the matrices over dims `dim` (the last two by default):
     linalg.matrix_norm(input, 'nuc', dim, keepdim)."""
-    from ember import linalg
+    from ember._ops.linalg_norms import linalg_matrix_norm
     if isinstance(dim, bool):  # nuclear_norm(input, keepdim)
         dim, keepdim = None, dim
     if dim is None:
         dim = (-2, -1)
-    return linalg.matrix_norm(input, "nuc", tuple(dim), keepdim)
+    return linalg_matrix_norm(input, "nuc", tuple(dim), keepdim)
 
 
 @export(method=False)
