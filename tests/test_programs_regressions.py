@@ -439,3 +439,59 @@ def test_small_tensor_helpers_match_torch():
                 lib.tensor(2).is_nonzero(), _error(lambda: lib.ones(2).is_nonzero())[0])
     t, e = _run_both(run)
     assert t == e
+
+
+@pytest.mark.parametrize("shape,pad", [((1, 1, 2), (2, 0)), ((1, 1, 2, 5), (0, 0, 2, 0)),
+                                       ((1, 2, 5, 5), (0, 0, 0, 0, 2, 0)),
+                                       ((1, 1, 2, 2), (2, 0, 2, 0))])
+def test_reflect_pad_too_large_names_torchs_argument_number(shape, pad):
+    """torch numbers the offending padding argument (#4 width, #6 height, #8 depth)."""
+    def fn(lib):
+        return _error(lambda: lib.nn.functional.pad(lib.ones(shape), pad, mode="reflect"))
+    want, got = _run_both(fn)
+    assert want is not None and got == want
+
+
+def test_set_grad_enabled_repr():
+    """`print(torch.set_grad_enabled(False))` shows the mode as torch does."""
+    want, got = _run_both(lambda lib: repr(lib.set_grad_enabled(False)))
+    ember.set_grad_enabled(True)
+    torch.set_grad_enabled(True)
+    assert got.replace("ember", "torch") == want
+
+
+@pytest.mark.parametrize("size", [[1, 1, 2, 2], (1, 1, 2, 2), "Size", [1, 1, 2, 2, 2], [1, 2, 3],
+                                  [1, 1, 0, 2]])
+def test_affine_grid_errors_print_size_as_given(size):
+    """affine_grid's errors print the `size` argument as passed (list, tuple or Size)."""
+    def fn(lib):
+        sz = lib.Size([1, 1, 2, 2]) if size == "Size" else size
+        theta = lib.ones(1, 2, 3) if size == [1, 1, 0, 2] else lib.ones(1, 3, 3)
+        return _error(lambda: lib.nn.functional.affine_grid(theta, sz, align_corners=False))
+    want, got = _run_both(fn)
+    assert want is not None and got == want
+
+
+@pytest.mark.parametrize("fname,shape", [("max_pool1d", (1, 2, 1)), ("max_pool2d", (2, 1, 1, 1)),
+                                         ("max_pool2d", (3, 1, 5)), ("max_pool2d", (1, 1, 4, 1)),
+                                         ("max_pool3d", (1, 2, 1, 1, 1)),
+                                         ("avg_pool1d", (1, 1, 1)), ("avg_pool2d", (1, 1, 1, 1)),
+                                         ("avg_pool3d", (1, 1, 1, 1, 1))])
+def test_pooling_output_too_small_message(fname, shape):
+    """A pooling window larger than the input raises torch's RuntimeError text."""
+    def fn(lib):
+        return _error(lambda: getattr(lib.nn.functional, fname)(lib.ones(shape), 2))
+    want, got = _run_both(fn)
+    assert want is not None and got == want
+
+
+@pytest.mark.parametrize("bad", range(4))
+def test_batch_norm_checks_running_stats_before_affine(bad):
+    """batch_norm names running_mean, running_var, weight, bias in torch's check order."""
+    def fn(lib):
+        args = [lib.ones(3) if i <= bad else lib.ones(4) for i in range(4)][::-1]
+        weight, bias, mean, var = args[0], args[1], args[2], args[3]
+        return _error(lambda: lib.nn.functional.batch_norm(lib.ones(2, 4, 2), mean, var, weight,
+                                                           bias, training=True))
+    want, got = _run_both(fn)
+    assert want is not None and got == want

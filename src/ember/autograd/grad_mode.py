@@ -116,6 +116,9 @@ class set_grad_enabled(_GradModeContext):
         GRAD.enabled = self.prev
         return super().__call__(fn)
 
+    def __repr__(self):
+        return f"{type(self).__module__}.{type(self).__qualname__}(mode={self.mode})"
+
 
 class inference_mode(_GradModeContext):
     """Like no_grad, for inference: nothing inside is recorded."""

@@ -53,20 +53,20 @@ def affine_grid(theta, size, align_corners=None):
         align_corners = False
     if not theta.is_floating_point():
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
-    size = tuple(int(s) for s in size)
+    given, size = size, tuple(int(s) for s in size)
     if len(size) == 4:
         if theta.dim() != 3 or tuple(theta.shape[-2:]) != (2, 3):
             raise ValueError("Expected a batch of 2D affine matrices of shape Nx2x3 for size "
-                             f"{_size_str(size)}. Got {theta.shape}.")
+                             f"{given}. Got {theta.shape}.")
         spatial = size[-2:]
     elif len(size) == 5:
         if theta.dim() != 3 or tuple(theta.shape[-2:]) != (3, 4):
             raise ValueError("Expected a batch of 3D affine matrices of shape Nx3x4 for size "
-                             f"{_size_str(size)}. Got {theta.shape}.")
+                             f"{given}. Got {theta.shape}.")
         spatial = size[-3:]
     else:
         raise NotImplementedError("affine_grid only supports 4D and 5D sizes, for 2D and 3D "
-                                  f"affine transforms, respectively. Got size {_size_str(size)}.")
+                                  f"affine transforms, respectively. Got size {given}.")
     if align_corners and min(spatial) == 1:
         warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size "
                       "grids when align_corners=True. This is not an issue for standard "
@@ -74,13 +74,9 @@ def affine_grid(theta, size, align_corners=None):
                       "affine_grid for generic purposes. Please see the documentation for "
                       "details.", stacklevel=2)
     if min(size) <= 0:
-        raise ValueError(f"Expected non-zero, positive output size. Got {_size_str(size)}")
+        raise ValueError(f"Expected non-zero, positive output size. Got {given}")
     if theta.shape[0] != size[0]:
         raise RuntimeError("Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{size[0]}, {len(spatial) + 1}] but got: "
                            f"[{theta.shape[0]}, {len(spatial) + 1}].")
     return affine_grid_generator(theta, size, align_corners)
-
-
-def _size_str(size):
-    return str(tuple(size))

@@ -5,15 +5,19 @@ initialises as torchvision does and names its modules as torchvision does, so a 
 `state_dict` loads with `strict=True`. ember cannot download weights: `weights` must be None.
 """
 from ._api import get_model, get_model_builder, list_models
+from .alexnet import AlexNet, alexnet
+from .densenet import DenseNet, densenet121, densenet161, densenet169, densenet201
 from .lenet import LeNet5, lenet5
 from .mobilenetv2 import MobileNetV2, mobilenet_v2
 from .resnet import (ResNet, resnet18, resnet18_cifar, resnet34, resnet34_cifar, resnet50,
                      resnet101, resnet152, resnext50_32x4d, resnext101_32x8d, resnext101_64x4d,
                      wide_resnet50_2, wide_resnet101_2)
+from .squeezenet import SqueezeNet, squeezenet1_0, squeezenet1_1
 from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
 from .vision_transformer import (VisionTransformer, vit_b_16, vit_b_32, vit_h_14, vit_l_16,
                                  vit_l_32, vit_tiny)
-from . import lenet, mobilenetv2, resnet, vgg, vision_transformer  # noqa: F401
+from . import (densenet, lenet, mobilenetv2, resnet, squeezenet, vgg,  # noqa: F401
+               vision_transformer)
 
 __all__ = ["get_model", "get_model_builder", "list_models", "LeNet5", "lenet5", "MobileNetV2",
            "mobilenet_v2", "ResNet", "resnet18", "resnet34", "resnet50", "resnet101",
@@ -21,4 +25,5 @@ __all__ = ["get_model", "get_model_builder", "list_models", "LeNet5", "lenet5", 
            "wide_resnet50_2", "wide_resnet101_2", "resnet18_cifar", "resnet34_cifar", "VGG",
            "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn",
            "VisionTransformer", "vit_tiny", "vit_b_16", "vit_b_32", "vit_l_16", "vit_l_32",
-           "vit_h_14"]
+           "vit_h_14", "AlexNet", "alexnet", "SqueezeNet", "squeezenet1_0", "squeezenet1_1",
+           "DenseNet", "densenet121", "densenet161", "densenet169", "densenet201"]
