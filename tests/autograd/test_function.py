@@ -130,9 +130,28 @@ def functions(lib):
                     out = g if out is None else out + g
             return out, None
 
+    class Exp(F):  # saves its output
+        @staticmethod
+        def forward(ctx, x):
+            r = x.exp()
+            ctx.save_for_backward(r)
+            return r
+
+        @staticmethod
+        def backward(ctx, g):
+            (r,) = ctx.saved_tensors
+            return g * r
+
     return dict(Cube=Cube, ScaleShift=ScaleShift, SplitTwo=SplitTwo,
                 SortWithIndex=SortWithIndex, AddOneInPlace=AddOneInPlace, Square=Square,
-                Once=Once, Seen=Seen)
+                Once=Once, Seen=Seen, Exp=Exp)
+
+
+def _function(lib, forward, backward, name="F"):
+    """A custom `lib.autograd.Function` named `name` with the given static forward and
+    backward (made by Function's own metaclass, as a class statement would)."""
+    return type(lib.autograd.Function)(name, (lib.autograd.Function,), {
+        "forward": staticmethod(forward), "backward": staticmethod(backward)})
 
 
 def _x(lib, values=(0.5, -1.0, 2.0)):
@@ -298,15 +317,7 @@ def test_mark_dirty_on_leaf_raises(lib):
 
 @LIBS
 def test_returning_input_unchanged_makes_new_tensor(lib):
-    class Ident(lib.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x
-
-        @staticmethod
-        def backward(ctx, g):
-            return g * 3
-
+    Ident = _function(lib, lambda ctx, x: x, lambda ctx, g: g * 3, "Ident")
     x = _x(lib)
     y = Ident.apply(x)
     assert y is not x and type(y.grad_fn).__name__ == "IdentBackward"
@@ -397,46 +408,22 @@ def test_no_recording_without_grad(lib):
 
 @LIBS
 def test_forward_runs_without_grad(lib):
-    class F(lib.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            inner = x * 2
-            return inner, lib.is_grad_enabled()
-
-        @staticmethod
-        def backward(ctx, g, _):
-            return g * 2
-
+    F = _function(lib, lambda ctx, x: (x * 2, lib.is_grad_enabled()),
+                  lambda ctx, g, _: g * 2)
     y, mode = F.apply(_x(lib))
     assert mode is False and type(y.grad_fn).__name__ == "FBackward"
 
 
 @LIBS
 def test_wrong_number_of_gradients_raises(lib):
-    class F(lib.autograd.Function):
-        @staticmethod
-        def forward(ctx, x, y):
-            return x * y
-
-        @staticmethod
-        def backward(ctx, g):
-            return g, g, g
-
+    F = _function(lib, lambda ctx, x, y: x * y, lambda ctx, g: (g, g, g))
     with pytest.raises(RuntimeError, match="returned an incorrect number of gradients"):
         F.apply(_x(lib), _x(lib)).sum().backward()
 
 
 @LIBS
 def test_wrong_gradient_shape_raises(lib):
-    class F(lib.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
-
-        @staticmethod
-        def backward(ctx, g):
-            return g.new_ones(5)
-
+    F = _function(lib, lambda ctx, x: x * 2, lambda ctx, g: g.new_ones(5))
     with pytest.raises(RuntimeError, match="returned an invalid gradient at index 0"):
         F.apply(_x(lib)).sum().backward()
 
@@ -461,20 +448,8 @@ def test_saved_tensors_freed_after_backward(lib):
 
 @LIBS
 def test_saved_output_and_intermediate(lib):
-    class Exp(lib.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            r = x.exp()
-            ctx.save_for_backward(r)
-            return r
-
-        @staticmethod
-        def backward(ctx, g):
-            (r,) = ctx.saved_tensors
-            return g * r
-
     x = _x(lib)
-    y = Exp.apply(x)
+    y = functions(lib)["Exp"].apply(x)
     (g,) = lib.autograd.grad(y.sum(), x, create_graph=True)
     (gg,) = lib.autograd.grad(g.sum(), x)
     np.testing.assert_allclose(_np(gg), np.exp([0.5, -1.0, 2.0]))
@@ -500,15 +475,7 @@ def test_ctx_attributes_and_apply_kwargs_rejected(lib):
 
 @LIBS
 def test_function_returns_non_tensor_too(lib):
-    class F(lib.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2, 7
-
-        @staticmethod
-        def backward(ctx, g, _):
-            return g * 2
-
+    F = _function(lib, lambda ctx, x: (x * 2, 7), lambda ctx, g, _: g * 2)
     y, k = F.apply(_x(lib))
     assert k == 7
     y.sum().backward()
@@ -516,15 +483,7 @@ def test_function_returns_non_tensor_too(lib):
 
 @LIBS
 def test_backward_returns_gradient_for_integer_input_ignored(lib):
-    class F(lib.autograd.Function):
-        @staticmethod
-        def forward(ctx, x, idx):
-            return x[idx]
-
-        @staticmethod
-        def backward(ctx, g):
-            return g.new_ones(3), None
-
+    F = _function(lib, lambda ctx, x, idx: x[idx], lambda ctx, g: (g.new_ones(3), None))
     x = _x(lib)
     F.apply(x, lib.tensor([0, 1])).sum().backward()
     assert x.grad.tolist() == [1.0, 1.0, 1.0]
@@ -532,14 +491,7 @@ def test_backward_returns_gradient_for_integer_input_ignored(lib):
 
 @LIBS
 def test_instantiating_and_legacy(lib):
-    class F(lib.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x
-
-        @staticmethod
-        def backward(ctx, g):
-            return g
+    F = _function(lib, lambda ctx, x: x, lambda ctx, g: g)
     assert isinstance(F.apply, type(F.apply))
     assert hasattr(lib.autograd.function, "FunctionCtx")
 
@@ -579,15 +531,7 @@ def test_save_for_backward_rejects_non_tensor(lib):
 
 @LIBS
 def test_gradient_for_non_tensor_input_raises(lib):
-    class F(lib.autograd.Function):
-        @staticmethod
-        def forward(ctx, x, k):
-            return x * k
-
-        @staticmethod
-        def backward(ctx, g):
-            return g, g
-
+    F = _function(lib, lambda ctx, x, k: x * k, lambda ctx, g: (g, g))
     with pytest.raises(RuntimeError, match="returned a gradient different than None at "
                                            "position 2"):
         F.apply(_x(lib), 3).sum().backward()
@@ -595,15 +539,7 @@ def test_gradient_for_non_tensor_input_raises(lib):
 
 @LIBS
 def test_too_few_gradients_raises(lib):
-    class F(lib.autograd.Function):
-        @staticmethod
-        def forward(ctx, x, k):
-            return x * k
-
-        @staticmethod
-        def backward(ctx, g):
-            return g
-
+    F = _function(lib, lambda ctx, x, k: x * k, lambda ctx, g: g)
     with pytest.raises(RuntimeError, match=r"incorrect number of gradients \(expected 2, "
                                            r"got 1\)"):
         F.apply(_x(lib), 3).sum().backward()
@@ -611,15 +547,7 @@ def test_too_few_gradients_raises(lib):
 
 @LIBS
 def test_extra_none_gradients_allowed(lib):
-    class F(lib.autograd.Function):
-        @staticmethod
-        def forward(ctx, x, k):
-            return x * k
-
-        @staticmethod
-        def backward(ctx, g):
-            return g * 3, None, None
-
+    F = _function(lib, lambda ctx, x, k: x * k, lambda ctx, g: (g * 3, None, None))
     x = _x(lib)
     F.apply(x, 3).sum().backward()
     assert x.grad.tolist() == [3.0, 3.0, 3.0]
@@ -649,15 +577,7 @@ def test_non_tensor_outputs_get_none_grads(lib):
 
 @LIBS
 def test_single_output_in_tuple(lib):
-    class F(lib.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return (x * 2,)
-
-        @staticmethod
-        def backward(ctx, g):
-            return g * 2
-
+    F = _function(lib, lambda ctx, x: (x * 2,), lambda ctx, g: g * 2)
     x = _x(lib)
     out = F.apply(x)
     assert isinstance(out, tuple) and len(out) == 1
@@ -667,15 +587,7 @@ def test_single_output_in_tuple(lib):
 
 @LIBS
 def test_next_functions_of_custom_node(lib):
-    class F(lib.autograd.Function):
-        @staticmethod
-        def forward(ctx, a, k, b):
-            return a * b
-
-        @staticmethod
-        def backward(ctx, g):
-            return g, None, g
-
+    F = _function(lib, lambda ctx, a, k, b: a * b, lambda ctx, g: (g, None, g))
     a = _x(lib)
     y = F.apply(a, 3, lib.ones(3, dtype=lib.float64))
     nf = y.grad_fn.next_functions
@@ -690,20 +602,8 @@ def test_saving_output_does_not_leak_node(lib):
     import gc
     import weakref
 
-    class Exp(lib.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            r = x.exp()
-            ctx.save_for_backward(r)
-            return r
-
-        @staticmethod
-        def backward(ctx, g):
-            (r,) = ctx.saved_tensors
-            return g * r
-
     x = _x(lib)
-    y = Exp.apply(x)
+    y = functions(lib)["Exp"].apply(x)
     ref = weakref.ref(y.grad_fn)
     gc.collect()
     gc.disable()

@@ -79,25 +79,25 @@ JACOBIAN_CASES = [
 ]
 
 
-def _run(lib, name, *args, **kwargs):
-    return getattr(lib.autograd.functional, name)(*args, **kwargs)
+def _compare(name, fn, makers, **kwargs):
+    """autograd.functional.`name`(fn, *inputs, **kwargs) in ember and in torch, the inputs
+    built for each library by `makers`: the results must agree."""
+    got = getattr(ember.autograd.functional, name)(fn, *(m(ember) for m in makers), **kwargs)
+    want = getattr(torch.autograd.functional, name)(fn, *(m(torch) for m in makers), **kwargs)
+    assert_same(got, want)
 
 
 @pytest.mark.parametrize("create_graph", [False, True])
 @pytest.mark.parametrize("case", JACOBIAN_CASES, ids=[c[0] for c in JACOBIAN_CASES])
 def test_jacobian(case, create_graph):
     _, fn, make = case
-    got = _run(ember, "jacobian", fn, make(ember), create_graph=create_graph)
-    want = _run(torch, "jacobian", fn, make(torch), create_graph=create_graph)
-    assert_same(got, want)
+    _compare("jacobian", fn, (make,), create_graph=create_graph)
 
 
 @pytest.mark.parametrize("case", JACOBIAN_CASES[:3], ids=[c[0] for c in JACOBIAN_CASES[:3]])
 def test_jacobian_vectorize(case):
     _, fn, make = case
-    got = _run(ember, "jacobian", fn, make(ember), vectorize=True)
-    want = _run(torch, "jacobian", fn, make(torch), vectorize=True)
-    assert_same(got, want)
+    _compare("jacobian", fn, (make,), vectorize=True)
 
 
 def test_jacobian_create_graph_is_differentiable():
@@ -144,9 +144,7 @@ HESSIAN_CASES = [
 @pytest.mark.parametrize("case", HESSIAN_CASES, ids=[c[0] for c in HESSIAN_CASES])
 def test_hessian(case, create_graph):
     _, fn, make = case
-    got = _run(ember, "hessian", fn, make(ember), create_graph=create_graph)
-    want = _run(torch, "hessian", fn, make(torch), create_graph=create_graph)
-    assert_same(got, want)
+    _compare("hessian", fn, (make,), create_graph=create_graph)
 
 
 VJP_CASES = [
@@ -165,9 +163,7 @@ VJP_CASES = [
 @pytest.mark.parametrize("case", VJP_CASES, ids=[c[0] for c in VJP_CASES])
 def test_vjp(case, create_graph):
     _, fn, make, make_v = case
-    got = _run(ember, "vjp", fn, make(ember), make_v(ember), create_graph=create_graph)
-    want = _run(torch, "vjp", fn, make(torch), make_v(torch), create_graph=create_graph)
-    assert_same(got, want)
+    _compare("vjp", fn, (make, make_v), create_graph=create_graph)
 
 
 JVP_CASES = [
@@ -185,9 +181,7 @@ JVP_CASES = [
 @pytest.mark.parametrize("case", JVP_CASES, ids=[c[0] for c in JVP_CASES])
 def test_jvp(case, create_graph):
     _, fn, make, make_v = case
-    got = _run(ember, "jvp", fn, make(ember), make_v(ember), create_graph=create_graph)
-    want = _run(torch, "jvp", fn, make(torch), make_v(torch), create_graph=create_graph)
-    assert_same(got, want)
+    _compare("jvp", fn, (make, make_v), create_graph=create_graph)
 
 
 HVP_CASES = [
@@ -203,9 +197,7 @@ HVP_CASES = [
 @pytest.mark.parametrize("case", HVP_CASES, ids=[c[0] for c in HVP_CASES])
 def test_hvp_vhp(case, create_graph, name):
     _, fn, make, make_v = case
-    got = _run(ember, name, fn, make(ember), make_v(ember), create_graph=create_graph)
-    want = _run(torch, name, fn, make(torch), make_v(torch), create_graph=create_graph)
-    assert_same(got, want)
+    _compare(name, fn, (make, make_v), create_graph=create_graph)
 
 
 def test_inputs_requiring_grad_are_not_modified():

@@ -26,9 +26,11 @@ def _reduce(out, reduction, dtype):
     return out if out.dtype == dtype else out.astype(dtype)
 
 
-def _scale(grad, reduction, n):
-    """The incoming gradient spread over the elements of a reduced loss."""
-    return grad / n if reduction == "mean" else grad
+def _scale(grad, reduction, n, weight=None):
+    """The incoming gradient spread over the elements of a reduced loss (and times the
+    elementwise `weight` array, if any)."""
+    g = grad / n if reduction == "mean" else grad
+    return g if weight is None else g * make(weight)
 
 
 class _Pointwise(Node):
@@ -105,9 +107,7 @@ class BinaryCrossEntropyBackward0(Node):
 
     def backward(self, grad):
         x, y = self.saved()
-        g = _scale(grad, self.reduction, self.n)
-        if self.weight is not None:
-            g = g * make(self.weight)
+        g = _scale(grad, self.reduction, self.n, self.weight)
         gx = gy = None
         if self.needs(0):
             gx = g * (x - y) / ((-x + 1) * x).clamp_min(_EPS)
@@ -134,9 +134,7 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
 
     def backward(self, grad):
         x, y = self.saved()
-        g = _scale(grad, self.reduction, self.n)
-        if self.weight is not None:
-            g = g * make(self.weight)
+        g = _scale(grad, self.reduction, self.n, self.weight)
         pw = None if self.pos_weight is None else make(self.pos_weight)
         gx = gy = None
         if self.needs(0):

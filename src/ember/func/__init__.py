@@ -106,6 +106,27 @@ def _detach_unless(tree, keep):
     return rebuild([t.detach() if t._requires_grad else t for t in leaves])
 
 
+def _split_aux(out, has_aux, caller):
+    """(output, aux) of a function's result: aux None without `has_aux`, else the result
+    must be the pair torch's transforms require (`caller` names the transform in the error)."""
+    if not has_aux:
+        return out, None
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise RuntimeError(f"{caller}: output of function f should be a tuple: (output, aux) "
+                           "if has_aux is True")
+    return out
+
+
+def _regroup(values, per_arg, rebuilds):
+    """Flat `values` split into one structure per argument (`per_arg` gives each argument's
+    leaf count, `rebuilds` its structure)."""
+    groups, k = [], 0
+    for leaves, rebuild in zip(per_arg, rebuilds):
+        groups.append(rebuild(values[k:k + len(leaves)]))
+        k += len(leaves)
+    return groups
+
+
 def _prepare_args(args, nums):
     """Replace the differentiated arguments by tracked copies; return (new args, the tracked
     leaves per argnum, their rebuild functions, whether the caller's graph must be kept)."""
@@ -135,12 +156,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
         with enable_grad():
             new_args, per_arg, rebuilds, keep = _prepare_args(args, nums)
             out = func(*new_args, **kwargs)
-            aux = None
-            if has_aux:
-                if not (isinstance(out, tuple) and len(out) == 2):
-                    raise RuntimeError("grad_and_value(f)(*args): output of function f should "
-                                       "be a tuple: (output, aux) if has_aux is True")
-                out, aux = out
+            out, aux = _split_aux(out, has_aux, "grad_and_value(f)(*args)")
             if not isinstance(out, _engine.Tensor):
                 raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a "
                                    f"Tensor, got {type(out)}")
@@ -151,10 +167,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
             flat = [t for ts in per_arg for t in ts]
             grads = _autograd_grad([out], flat, [None], create_graph=keep)
         grads = _detach_unless(grads, keep)
-        result, k = [], 0
-        for ts, rebuild in zip(per_arg, rebuilds):
-            result.append(rebuild(grads[k:k + len(ts)]))
-            k += len(ts)
+        result = _regroup(grads, per_arg, rebuilds)
         result = tuple(result) if isinstance(argnums, tuple) else result[0]
         value = _detach_unless(out, keep)
         if has_aux:
@@ -186,12 +199,7 @@ def vjp(func, *primals, has_aux=False):
     with enable_grad():
         new_args, per_arg, rebuilds, keep = _prepare_args(primals, range(len(primals)))
         out = func(*new_args)
-        aux = None
-        if has_aux:
-            if not (isinstance(out, tuple) and len(out) == 2):
-                raise RuntimeError("vjp(f, *primals): output of function f should be a tuple: "
-                                   "(output, aux) if has_aux is True")
-            out, aux = out
+        out, aux = _split_aux(out, has_aux, "vjp(f, *primals)")
     out_leaves, _ = _flatten(out)
     if not out_leaves:
         raise RuntimeError("vjp(f, *primals): Expected f to be a function that has "
@@ -214,10 +222,7 @@ def vjp(func, *primals, has_aux=False):
             grads = _autograd_grad(out_leaves, flat, cots, create_graph=cg,
                                    retain_graph=True if retain_graph else None)
         grads = _detach_unless(grads, cg)
-        result, k = [], 0
-        for ts, rebuild in zip(per_arg, rebuilds):
-            result.append(rebuild(grads[k:k + len(ts)]))
-            k += len(ts)
+        result = _regroup(grads, per_arg, rebuilds)
         return tuple(result)
 
     out = _detach_unless(out, keep)
@@ -251,12 +256,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
         with enable_grad():
             new_args, per_arg, rebuilds, keep = _prepare_args(args, nums)
             out = func(*new_args, **kwargs)
-            aux = None
-            if has_aux:
-                if not (isinstance(out, tuple) and len(out) == 2):
-                    raise RuntimeError("jacrev(f, ...)(*args): output of function f should be "
-                                       "a tuple: (output, aux) if has_aux is True")
-                out, aux = out
+            out, aux = _split_aux(out, has_aux, "jacrev(f, ...)(*args)")
             out_leaves, out_rebuild = _flatten(out)
             flat = [t for ts in per_arg for t in ts]
             blocks = []
@@ -270,10 +270,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
                         rows[j].append(g)
                 per = [_stack_rows(r, o, x) for r, x in zip(rows, flat)]
                 per = _detach_unless(per, keep)
-                grouped, k = [], 0
-                for ts, rebuild in zip(per_arg, rebuilds):
-                    grouped.append(rebuild(per[k:k + len(ts)]))
-                    k += len(ts)
+                grouped = _regroup(per, per_arg, rebuilds)
                 blocks.append(tuple(grouped) if isinstance(argnums, tuple) else grouped[0])
         result = _rebuild_any(out_rebuild, blocks, out)
         if has_aux:
@@ -312,12 +309,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     with _fwad.dual_level():
         duals = [_fwad.make_dual(p, t) for p, t in zip(p_flat, t_flat)]
         out = func(*p_rebuild(duals))
-        aux = None
-        if has_aux:
-            if not (isinstance(out, tuple) and len(out) == 2):
-                raise RuntimeError("jvp(f, primals, tangents): output of function f should be "
-                                   "a tuple: (output, aux) if has_aux is True")
-            out, aux = out
+        out, aux = _split_aux(out, has_aux, "jvp(f, primals, tangents)")
         o_flat, o_rebuild = _flatten(out)
         if not o_flat and not isinstance(out, _engine.Tensor):
             raise RuntimeError("jvp(f, primals, tangents): Expected f(*primals) to return "
@@ -416,10 +408,7 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
                 else:
                     from ember._ops.creation import zeros
                     per.append(zeros(shape, dtype=o.dtype))
-            grouped, k = [], 0
-            for ls, rebuild in zip(leaves_per, rebuilds):
-                grouped.append(rebuild(per[k:k + len(ls)]))
-                k += len(ls)
+            grouped = _regroup(per, leaves_per, rebuilds)
             blocks.append(tuple(grouped) if isinstance(argnums, tuple) else grouped[0])
         result = _rebuild_any(out_rebuild, blocks, primal_out)
         return (result, aux) if has_aux else result

@@ -137,42 +137,42 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 
 def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
     """Check the ranks of the MHA inputs; return whether they are batched."""
-    if query.dim() == 3:
-        if key.dim() != 3 or value.dim() != 3:
+    nd = query.dim()
+    if nd not in (2, 3):
+        raise AssertionError("query should be unbatched 2D or batched 3D tensor but received "
+                             f"{nd}-D query tensor")
+    batched = nd == 3
+    which = "batched (3-D)" if batched else "unbatched (2-D)"
+    if key.dim() != nd or value.dim() != nd:
+        raise AssertionError(
+            f"For {which} `query`, expected `key` and `value` to be {nd}-D but found "
+            f"{key.dim()}-D and {value.dim()}-D tensors respectively")
+    if key_padding_mask is not None and key_padding_mask.dim() != nd - 1:
+        raise AssertionError(
+            f"For {which} `query`, expected `key_padding_mask` to be `None` or {nd - 1}-D "
+            f"but found {key_padding_mask.dim()}-D tensor instead")
+    if attn_mask is not None:
+        if attn_mask.dim() not in (2, 3):
             raise AssertionError(
-                "For batched (3-D) `query`, expected `key` and `value` to be 3-D but found "
-                f"{key.dim()}-D and {value.dim()}-D tensors respectively")
-        if key_padding_mask is not None and key_padding_mask.dim() != 2:
-            raise AssertionError(
-                "For batched (3-D) `query`, expected `key_padding_mask` to be `None` or 2-D "
-                f"but found {key_padding_mask.dim()}-D tensor instead")
-        if attn_mask is not None and attn_mask.dim() not in (2, 3):
-            raise AssertionError(
-                "For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D "
+                f"For {which} `query`, expected `attn_mask` to be `None`, 2-D or 3-D "
                 f"but found {attn_mask.dim()}-D tensor instead")
-        return True
-    if query.dim() == 2:
-        if key.dim() != 2 or value.dim() != 2:
-            raise AssertionError(
-                "For unbatched (2-D) `query`, expected `key` and `value` to be 2-D but found "
-                f"{key.dim()}-D and {value.dim()}-D tensors respectively")
-        if key_padding_mask is not None and key_padding_mask.dim() != 1:
-            raise AssertionError(
-                "For unbatched (2-D) `query`, expected `key_padding_mask` to be `None` or 1-D "
-                f"but found {key_padding_mask.dim()}-D tensor instead")
-        if attn_mask is not None:
-            if attn_mask.dim() not in (2, 3):
-                raise AssertionError(
-                    "For unbatched (2-D) `query`, expected `attn_mask` to be `None`, 2-D or "
-                    f"3-D but found {attn_mask.dim()}-D tensor instead")
-            if attn_mask.dim() == 3:
-                want = (num_heads, query.shape[0], key.shape[0])
-                if tuple(attn_mask.shape) != want:
-                    raise AssertionError(f"Expected `attn_mask` shape to be {want} but got "
-                                         f"{attn_mask.shape}")
-        return False
-    raise AssertionError("query should be unbatched 2D or batched 3D tensor but received "
-                         f"{query.dim()}-D query tensor")
+        if not batched and attn_mask.dim() == 3:
+            want = (num_heads, query.shape[0], key.shape[0])
+            if tuple(attn_mask.shape) != want:
+                raise AssertionError(f"Expected `attn_mask` shape to be {want} but got "
+                                     f"{attn_mask.shape}")
+    return batched
+
+
+def _heads_first(t, static, name, heads, head_dim):
+    """The projected keys or values `t` (S, N, E) as (N * heads, S, head_dim), or the given
+    `static` tensor of that layout (checked) in their place."""
+    if static is None:
+        return t.view(t.shape[0], heads, head_dim).transpose(0, 1)
+    if static.size(0) != heads or static.size(2) != head_dim:
+        raise AssertionError(f"expecting {name} of shape ({heads}, *, {head_dim}), but "
+                             f"got {tuple(static.shape)}")
+    return static
 
 
 def _split_heads_packed(proj, n, E):
@@ -287,20 +287,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
 
     heads = bsz * num_heads
     q = q.view(tgt_len, heads, head_dim).transpose(0, 1)
-    if static_k is None:
-        k = k.view(k.shape[0], heads, head_dim).transpose(0, 1)
-    else:
-        if static_k.size(0) != heads or static_k.size(2) != head_dim:
-            raise AssertionError(f"expecting static_k of shape ({heads}, *, {head_dim}), but "
-                                 f"got {tuple(static_k.shape)}")
-        k = static_k
-    if static_v is None:
-        v = v.view(v.shape[0], heads, head_dim).transpose(0, 1)
-    else:
-        if static_v.size(0) != heads or static_v.size(2) != head_dim:
-            raise AssertionError(f"expecting static_v of shape ({heads}, *, {head_dim}), but "
-                                 f"got {tuple(static_v.shape)}")
-        v = static_v
+    k = _heads_first(k, static_k, "static_k", heads, head_dim)
+    v = _heads_first(v, static_v, "static_v", heads, head_dim)
 
     if add_zero_attn:
         zeros = ember.zeros((heads, 1, head_dim), dtype=k.dtype, device=k.device)

@@ -19,6 +19,27 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return (ember.dropout_ if inplace else ember.dropout)(input, p, training)
 
 
+def _channel_dropout(input, p, training, inplace, unbatched):
+    """feature_dropout of the channels (dim 1), an `unbatched` input's being dim 0."""
+    fn = ember.feature_dropout_ if inplace else ember.feature_dropout
+    if unbatched:
+        out = fn(input.unsqueeze(0), p, training)
+        return input if inplace else out.squeeze(0)
+    return fn(input, p, training)
+
+
+def _deprecated_rank(nd, spatial):
+    """torch's warning for a `nd`-D input to dropout2d / dropout3d (`spatial` 2 or 3), a
+    rank it will stop accepting."""
+    name = f"dropout{spatial}d"
+    warnings.warn(f"{name}: Received a {nd}-D input to {name}, which is deprecated "
+                  "and will result in an error in a future release. To retain the behavior "
+                  f"and silence this warning, please use dropout instead. Note that {name} "
+                  f"exists to provide channel-wise dropout on inputs with {spatial} spatial "
+                  "dimensions, a channel dimension, and an optional batch dimension (i.e. "
+                  f"{spatial + 1}D or {spatial + 2}D inputs).", stacklevel=3)
+
+
 def _feature(input, p, training, inplace, batched_dim, name):
     _check_p(p)
     nd = input.dim()
@@ -27,11 +48,7 @@ def _feature(input, p, training, inplace, batched_dim, name):
                            f"received a {nd}D input. Note that {name} exists to provide "
                            f"channel-wise dropout on inputs with 1 spatial dimension, a channel "
                            f"dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
-    fn = ember.feature_dropout_ if inplace else ember.feature_dropout
-    if nd == batched_dim - 1:  # unbatched: the channels are dim 0
-        out = fn(input.unsqueeze(0), p, training)
-        return input if inplace else out.squeeze(0)
-    return fn(input, p, training)
+    return _channel_dropout(input, p, training, inplace, nd == batched_dim - 1)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
@@ -44,12 +61,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     nd = input.dim()
     if nd not in (3, 4):
-        warnings.warn(f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated "
-                      "and will result in an error in a future release. To retain the behavior "
-                      "and silence this warning, please use dropout instead. Note that dropout2d "
-                      "exists to provide channel-wise dropout on inputs with 2 spatial "
-                      "dimensions, a channel dimension, and an optional batch dimension (i.e. "
-                      "3D or 4D inputs).", stacklevel=2)
+        _deprecated_rank(nd, 2)
     if nd == 3:
         warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
                       "channel-wise 1D dropout behavior is desired - input is interpreted as "
@@ -58,8 +70,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
                       "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise "
                       "dropout behavior, please switch to using dropout1d instead.",
                       stacklevel=2)
-    fn = ember.feature_dropout_ if inplace else ember.feature_dropout
-    return fn(input, p, training)
+    return _channel_dropout(input, p, training, inplace, False)
 
 
 def dropout3d(input, p=0.5, training=True, inplace=False):
@@ -67,17 +78,8 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     nd = input.dim()
     if nd not in (4, 5):
-        warnings.warn(f"dropout3d: Received a {nd}-D input to dropout3d, which is deprecated "
-                      "and will result in an error in a future release. To retain the behavior "
-                      "and silence this warning, please use dropout instead. Note that dropout3d "
-                      "exists to provide channel-wise dropout on inputs with 3 spatial "
-                      "dimensions, a channel dimension, and an optional batch dimension (i.e. "
-                      "4D or 5D inputs).", stacklevel=2)
-    fn = ember.feature_dropout_ if inplace else ember.feature_dropout
-    if nd == 4:
-        out = fn(input.unsqueeze(0), p, training)
-        return input if inplace else out.squeeze(0)
-    return fn(input, p, training)
+        _deprecated_rank(nd, 3)
+    return _channel_dropout(input, p, training, inplace, nd == 4)
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):

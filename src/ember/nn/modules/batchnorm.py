@@ -3,10 +3,10 @@ normalisation: affine weight/bias (ones/zeros) and the running_mean / running_va
 num_batches_tracked buffers."""
 import ember
 from ember.nn import functional as F
-from ember.nn import init
 from ember.nn.modules.lazy import LazyModuleMixin
 from ember.nn.modules.module import Module
-from ember.nn.parameter import Parameter, UninitializedBuffer, UninitializedParameter
+from ember.nn.modules.normalization import _register_affine, _reset_affine
+from ember.nn.parameter import UninitializedBuffer, UninitializedParameter
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LazyBatchNorm1d", "LazyBatchNorm2d",
            "LazyBatchNorm3d", "SyncBatchNorm"]
@@ -26,15 +26,7 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(ember.empty(num_features, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(ember.empty(num_features, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, affine, num_features, bias, device, dtype)
         if track_running_stats:
             self.register_buffer("running_mean",
                                  ember.zeros(num_features, device=device, dtype=dtype))
@@ -59,9 +51,7 @@ class _NormBase(Module):
         """Reset the running stats, weight to ones and bias to zeros."""
         self.reset_running_stats()
         if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+            _reset_affine(self)
 
     def _check_input_dim(self, input):
         raise NotImplementedError

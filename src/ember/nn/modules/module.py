@@ -110,6 +110,15 @@ def _register(hooks, hook, prepend=False, extra=None):
     return handle
 
 
+def _on_registration(hooks, module, name, value):
+    """`value` as the global registration `hooks` leave it (each may return a replacement)."""
+    for hook in hooks.values():
+        out = hook(module, name, value)
+        if out is not None:
+            value = out
+    return value
+
+
 # -- global hooks (torch.nn.modules.module.register_module_*) -----------------------------------
 _global_buffer_registration_hooks = OrderedDict()
 _global_module_registration_hooks = OrderedDict()
@@ -159,23 +168,64 @@ def register_module_full_backward_pre_hook(hook):
     return _register(_global_backward_pre_hooks, hook)
 
 
+def _check_new_name(module, store, kind, name):
+    """torch's checks before registering `name` in the dict `store` (`_buffers` or
+    `_parameters`) of `module`, for a `kind` ('buffer' or 'parameter')."""
+    if store not in module.__dict__:
+        raise AttributeError(f"cannot assign {kind} before Module.__init__() call")
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name should be a string. Got {_typename(name)}")
+    if "." in name:
+        raise KeyError(f'{kind} name can\'t contain "."')
+    if name == "":
+        raise KeyError(f'{kind} name can\'t be empty string ""')
+    if hasattr(module, name) and name not in module.__dict__[store]:
+        raise KeyError(f"attribute '{name}' already exists")
+
+
+def _attribute_at(module, target):
+    """(owning module, name) of the attribute at the dotted path `target` below `module`;
+    AttributeError if there is none."""
+    path, _, name = target.rpartition(".")
+    mod = module.get_submodule(path)
+    if not hasattr(mod, name):
+        raise AttributeError(mod._get_name() + " has no attribute `" + name + "`")
+    return mod, name
+
+
+def _forward_hook_result(module, hook_id, hook, args, kwargs, result):
+    """`result` as the forward hook `hook` of `module` leaves it (called with the keyword
+    arguments when registered with_kwargs; a None return keeps `result`)."""
+    if (hook_id in module._forward_hooks_with_kwargs
+            or hook_id in _global_forward_hooks_with_kwargs):
+        out = hook(module, args, kwargs, result)
+    else:
+        out = hook(module, args, result)
+    return result if out is None else out
+
+
+def _backward_hook_kind(current, full, scope):
+    """The kind of backward hooks (`full` or regular) once one of kind `full` is added where
+    `current` is the kind so far (None: none yet); torch forbids mixing the two in a `scope`."""
+    if current is (not full):
+        raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
+                           f"{scope}. Please use only one of them.")
+    return full
+
+
 def register_module_full_backward_hook(hook):
     """A backward hook `hook(module, grad_input, grad_output)` common to all modules."""
     global _global_is_full_backward_hook
-    if _global_is_full_backward_hook is False:
-        raise RuntimeError("Cannot use both regular backward hooks and full backward hooks as "
-                           "a global Module hook. Please use only one of them.")
-    _global_is_full_backward_hook = True
+    _global_is_full_backward_hook = _backward_hook_kind(_global_is_full_backward_hook, True,
+                                                        "as a global Module hook")
     return _register(_global_backward_hooks, hook)
 
 
 def register_module_backward_hook(hook):
     """The deprecated (non-full) global backward hook."""
     global _global_is_full_backward_hook
-    if _global_is_full_backward_hook is True:
-        raise RuntimeError("Cannot use both regular backward hooks and full backward hooks as "
-                           "a global Module hook. Please use only one of them.")
-    _global_is_full_backward_hook = False
+    _global_is_full_backward_hook = _backward_hook_kind(_global_is_full_backward_hook, False,
+                                                        "as a global Module hook")
     return _register(_global_backward_hooks, hook)
 
 
@@ -377,23 +427,11 @@ class Module:
         """Add a buffer: state saved in `state_dict` (unless `persistent=False`) and moved by
         `.to()`, but not a parameter (e.g. BatchNorm's running_mean). `tensor=None` keeps the
         name with no value."""
-        if "_buffers" not in self.__dict__:
-            raise AttributeError("cannot assign buffer before Module.__init__() call")
-        if not isinstance(name, str):
-            raise TypeError(f"buffer name should be a string. Got {_typename(name)}")
-        if "." in name:
-            raise KeyError('buffer name can\'t contain "."')
-        if name == "":
-            raise KeyError('buffer name can\'t be empty string ""')
-        if hasattr(self, name) and name not in self._buffers:
-            raise KeyError(f"attribute '{name}' already exists")
+        _check_new_name(self, "_buffers", "buffer", name)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
                             "(ember Tensor or None required)")
-        for hook in _global_buffer_registration_hooks.values():
-            out = hook(self, name, tensor)
-            if out is not None:
-                tensor = out
+        tensor = _on_registration(_global_buffer_registration_hooks, self, name, tensor)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -402,16 +440,7 @@ class Module:
 
     def register_parameter(self, name, param):
         """Add a parameter (a `Parameter`, or None to keep the name with no value)."""
-        if "_parameters" not in self.__dict__:
-            raise AttributeError("cannot assign parameter before Module.__init__() call")
-        if not isinstance(name, str):
-            raise TypeError(f"parameter name should be a string. Got {_typename(name)}")
-        if "." in name:
-            raise KeyError('parameter name can\'t contain "."')
-        if name == "":
-            raise KeyError('parameter name can\'t be empty string ""')
-        if hasattr(self, name) and name not in self._parameters:
-            raise KeyError(f"attribute '{name}' already exists")
+        _check_new_name(self, "_parameters", "parameter", name)
         if param is None:
             self._parameters[name] = None
             return
@@ -423,10 +452,7 @@ class Module:
                 f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be "
                 f"created explicitly. To express '{name}' as a function of another Tensor, "
                 "compute the value in the forward() method.")
-        for hook in _global_parameter_registration_hooks.values():
-            out = hook(self, name, param)
-            if out is not None:
-                param = out
+        param = _on_registration(_global_parameter_registration_hooks, self, name, param)
         self._parameters[name] = param
 
     def add_module(self, name, module):
@@ -441,10 +467,7 @@ class Module:
             raise KeyError(f'module name can\'t contain ".", got: {name}')
         if name == "":
             raise KeyError('module name can\'t be empty string ""')
-        for hook in _global_module_registration_hooks.values():
-            out = hook(self, name, module)
-            if out is not None:
-                module = out
+        module = _on_registration(_global_module_registration_hooks, self, name, module)
         self._modules[name] = module
 
     def register_module(self, name, module):
@@ -480,10 +503,7 @@ class Module:
 
     def get_parameter(self, target):
         """The parameter at the dotted path `target`; AttributeError if there is none."""
-        path, _, name = target.rpartition(".")
-        mod = self.get_submodule(path)
-        if not hasattr(mod, name):
-            raise AttributeError(mod._get_name() + " has no attribute `" + name + "`")
+        mod, name = _attribute_at(self, target)
         param = getattr(mod, name)
         if not isinstance(param, Parameter):
             raise AttributeError("`" + name + "` is not an nn.Parameter")
@@ -491,10 +511,7 @@ class Module:
 
     def get_buffer(self, target):
         """The buffer at the dotted path `target`; AttributeError if there is none."""
-        path, _, name = target.rpartition(".")
-        mod = self.get_submodule(path)
-        if not hasattr(mod, name):
-            raise AttributeError(mod._get_name() + " has no attribute `" + name + "`")
+        mod, name = _attribute_at(self, target)
         buf = getattr(mod, name)
         if name not in mod._buffers:
             raise AttributeError("`" + name + "` is not a buffer")
@@ -551,20 +568,14 @@ class Module:
             if modules is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
             _remove_from(self, name, "_parameters", "_buffers")
-            for hook in _global_module_registration_hooks.values():
-                out = hook(self, name, value)
-                if out is not None:
-                    value = out
+            value = _on_registration(_global_module_registration_hooks, self, name, value)
             modules[name] = value
             return
         if modules is not None and name in modules:
             if value is not None:
                 raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' "
                                 "(ember.nn.Module or None expected)")
-            for hook in _global_module_registration_hooks.values():
-                out = hook(self, name, value)
-                if out is not None:
-                    value = out
+            value = _on_registration(_global_module_registration_hooks, self, name, value)
             modules[name] = value
             return
         buffers = d.get("_buffers")
@@ -768,6 +779,7 @@ class Module:
         """Move and/or cast parameters and buffers: `to(device)`, `to(dtype)`,
         `to(device, dtype)`, `to(tensor)`, `to(memory_format=...)`. Only floating point (and
         complex) tensors change dtype; the dtype must be floating point or complex."""
+        fmt = kwargs.get("memory_format")  # applied to the 4-d and 5-d tensors only
         device, dtype = _parse_to(args, kwargs)
         if dtype is not None:
             if dtype.category < 2:
@@ -783,8 +795,12 @@ class Module:
 
         def convert(t):
             if dtype is not None and (t.is_floating_point() or t.is_complex()):
-                return t.to(device, dtype)
-            return t.to(device) if device is not None else t
+                t = t.to(device, dtype)
+            elif device is not None:
+                t = t.to(device)
+            if fmt is not None and t.dim() in (4, 5):
+                t = t.to(memory_format=fmt)
+            return t
 
         return self._apply(convert)
 
@@ -875,18 +891,14 @@ class Module:
     def register_full_backward_hook(self, hook, prepend=False):
         """Run `hook(module, grad_input, grad_output)` once the gradients of the module's
         inputs are computed; it may return a new grad_input."""
-        if self._is_full_backward_hook is False:
-            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
-                               "on a single Module. Please use only one of them.")
-        self._is_full_backward_hook = True
+        self._is_full_backward_hook = _backward_hook_kind(self._is_full_backward_hook, True,
+                                                          "on a single Module")
         return _register(self._backward_hooks, hook, prepend)
 
     def register_backward_hook(self, hook):
         """Deprecated: a hook on the grad_fn of the output (use the full backward hook)."""
-        if self._is_full_backward_hook is True:
-            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
-                               "on a single Module. Please use only one of them.")
-        self._is_full_backward_hook = False
+        self._is_full_backward_hook = _backward_hook_kind(self._is_full_backward_hook, False,
+                                                          "on a single Module")
         return _register(self._backward_hooks, hook)
 
     def register_state_dict_pre_hook(self, hook):
@@ -983,13 +995,7 @@ class Module:
                 if (hook_id in self._forward_hooks_always_called
                         or hook_id in _global_forward_hooks_always_called):
                     called_always.add(hook_id)
-                if (hook_id in self._forward_hooks_with_kwargs
-                        or hook_id in _global_forward_hooks_with_kwargs):
-                    out = hook(self, args, kwargs, result)
-                else:
-                    out = hook(self, args, result)
-                if out is not None:
-                    result = out
+                result = _forward_hook_result(self, hook_id, hook, args, kwargs, result)
             if bw_hook is not None:
                 if not isinstance(result, (Tensor, tuple)):
                     warnings.warn("For backward hooks to be called, module output should be a "
@@ -1015,13 +1021,7 @@ class Module:
                         or hook_id in _global_forward_hooks_always_called):
                     continue
                 try:
-                    if (hook_id in self._forward_hooks_with_kwargs
-                            or hook_id in _global_forward_hooks_with_kwargs):
-                        out = hook(self, args, kwargs, result)
-                    else:
-                        out = hook(self, args, result)
-                    if out is not None:
-                        result = out
+                    result = _forward_hook_result(self, hook_id, hook, args, kwargs, result)
                 except Exception as e:
                     warnings.warn("forward hook with ``always_call=True`` raised an exception "
                                   "that was silenced as another error was raised in forward: "

@@ -538,6 +538,21 @@ class RNNCellBase(Module):
                              "instead")
         return input.dim() == 2
 
+    def _batch_hidden(self, input, hx, name):
+        """(input, hx, batched) for a one-state cell: unbatched input and hx given a batch dim
+        of 1, and hx zeros when None."""
+        batched = self._prepare(input, name)
+        if hx is not None and hx.dim() not in (1, 2):
+            raise ValueError(f"{name}: Expected hidden to be 1D or 2D, got {hx.dim()}D "
+                             "instead")
+        if not batched:
+            input = input.unsqueeze(0)
+        if hx is None:
+            hx = input.new_zeros((input.size(0), self.hidden_size))
+        elif not batched:
+            hx = hx.unsqueeze(0)
+        return input, hx, batched
+
     def _gi(self, input):
         fold = not isinstance(self, GRUCell)
         return _input_projection(input, self.weight_ih, self.bias_ih, self.bias_hh, fold)
@@ -556,16 +571,7 @@ class RNNCell(RNNCellBase):
 
     def forward(self, input, hx=None):
         """Next hidden state for input (B, in) or (in,) and hx (zeros when None)."""
-        batched = self._prepare(input, "RNNCell")
-        if hx is not None and hx.dim() not in (1, 2):
-            raise ValueError(f"RNNCell: Expected hidden to be 1D or 2D, got {hx.dim()}D "
-                             "instead")
-        if not batched:
-            input = input.unsqueeze(0)
-        if hx is None:
-            hx = input.new_zeros((input.size(0), self.hidden_size))
-        elif not batched:
-            hx = hx.unsqueeze(0)
+        input, hx, batched = self._batch_hidden(input, hx, "RNNCell")
         if self.nonlinearity not in ("tanh", "relu"):
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
         out = _rnn_step(self._gi(input), hx, self.weight_hh.t(), self.nonlinearity)
@@ -607,15 +613,6 @@ class GRUCell(RNNCellBase):
 
     def forward(self, input, hx=None):
         """Next hidden state for input (B, in) or (in,) and hx (zeros when None)."""
-        batched = self._prepare(input, "GRUCell")
-        if hx is not None and hx.dim() not in (1, 2):
-            raise ValueError(f"GRUCell: Expected hidden to be 1D or 2D, got {hx.dim()}D "
-                             "instead")
-        if not batched:
-            input = input.unsqueeze(0)
-        if hx is None:
-            hx = input.new_zeros((input.size(0), self.hidden_size))
-        elif not batched:
-            hx = hx.unsqueeze(0)
+        input, hx, batched = self._batch_hidden(input, hx, "GRUCell")
         out = _gru_step(self._gi(input), hx, self.weight_hh.t(), self.bias_hh)
         return out if batched else out.squeeze(0)

@@ -143,18 +143,24 @@ class Resize(nn.Module):
                 f"antialias={self.antialias})")
 
 
-class CenterCrop(nn.Module):
-    """Crop the centre ``size`` region."""
+class _SizedCrop(nn.Module):
+    """A crop transform of one ``size`` argument: ``_crop(img, size)``."""
+    _crop = None
 
     def __init__(self, size):
         super().__init__()
         self.size = _setup_size(size)
 
     def forward(self, img):
-        return F.center_crop(img, self.size)
+        return type(self)._crop(img, self.size)
 
     def __repr__(self):
         return f"{self.__class__.__name__}(size={self.size})"
+
+
+class CenterCrop(_SizedCrop):
+    """Crop the centre ``size`` region."""
+    _crop = staticmethod(F.center_crop)
 
 
 class Pad(nn.Module):
@@ -284,36 +290,31 @@ class RandomResizedCrop(nn.Module):
                 f"interpolation={self.interpolation.value}, antialias={self.antialias})")
 
 
-class RandomHorizontalFlip(nn.Module):
+class _RandomFlip(nn.Module):
+    """Apply ``_flip`` when ``ember.rand(1) < p``."""
+    _flip = None
+
+    def __init__(self, p=0.5):
+        super().__init__()
+        self.p = p
+
+    def forward(self, img):
+        if ember.rand(1).item() < self.p:
+            return type(self)._flip(img)
+        return img
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(p={self.p})"
+
+
+class RandomHorizontalFlip(_RandomFlip):
     """Flip left-right when ``ember.rand(1) < p``."""
-
-    def __init__(self, p=0.5):
-        super().__init__()
-        self.p = p
-
-    def forward(self, img):
-        if ember.rand(1).item() < self.p:
-            return F.hflip(img)
-        return img
-
-    def __repr__(self):
-        return f"{self.__class__.__name__}(p={self.p})"
+    _flip = staticmethod(F.hflip)
 
 
-class RandomVerticalFlip(nn.Module):
+class RandomVerticalFlip(_RandomFlip):
     """Flip top-bottom when ``ember.rand(1) < p``."""
-
-    def __init__(self, p=0.5):
-        super().__init__()
-        self.p = p
-
-    def forward(self, img):
-        if ember.rand(1).item() < self.p:
-            return F.vflip(img)
-        return img
-
-    def __repr__(self):
-        return f"{self.__class__.__name__}(p={self.p})"
+    _flip = staticmethod(F.vflip)
 
 
 def _setup_angle(x, name, req_sizes=(2,)):
@@ -600,18 +601,9 @@ class RandomOrder:
         return f"{self.__class__.__name__}(transforms={self.transforms})"
 
 
-class FiveCrop(nn.Module):
+class FiveCrop(_SizedCrop):
     """The four corner crops and the centre crop of ``size``."""
-
-    def __init__(self, size):
-        super().__init__()
-        self.size = _setup_size(size)
-
-    def forward(self, img):
-        return F.five_crop(img, self.size)
-
-    def __repr__(self):
-        return f"{self.__class__.__name__}(size={self.size})"
+    _crop = staticmethod(F.five_crop)
 
 
 class TenCrop(nn.Module):
