@@ -551,22 +551,13 @@ class Tensor:
     def is_contiguous(self, memory_format=None):
         """True if the elements lie in row-major order without gaps (or, for
         memory_format=channels_last / channels_last_3d, in N, spatial..., C order)."""
+        from ember._ops.shape import is_memory_format
         a = self._data
-        if memory_format in ("channels_last", "channels_last_3d"):
-            if a.ndim != (4 if memory_format == "channels_last" else 5):
-                return False
-            order = [1] + list(range(a.ndim - 1, 1, -1)) + [0]  # fastest-moving dim first
-        else:
+        if memory_format in (None, "contiguous_format", "preserve_format"):
             if a.flags.c_contiguous:
                 return True
-            order = range(a.ndim - 1, -1, -1)
-        expected = 1
-        for d in order:
-            n = a.shape[d]
-            if n != 1 and a.strides[d] != expected * a.itemsize:
-                return False
-            expected *= n
-        return True
+            memory_format = "contiguous_format"
+        return is_memory_format(a, memory_format)
 
     def data_ptr(self):
         """Address of the first element."""
@@ -807,7 +798,7 @@ class Tensor:
         dtype = kwargs.pop("dtype", None)
         copy = kwargs.pop("copy", False)
         kwargs.pop("non_blocking", None)
-        kwargs.pop("memory_format", None)
+        fmt = kwargs.pop("memory_format", None)
         if kwargs:
             raise TypeError(f"to() got unexpected keyword arguments {list(kwargs)}")
         if args:
@@ -833,13 +824,27 @@ class Tensor:
             to_device(device)
         if dtype is not None:
             dtype = _dt.to_dtype(dtype)
+        if fmt is not None and fmt != "preserve_format":
+            from ember._ops.shape import check_memory_format, suggest_memory_format
+            check_memory_format(self._data.ndim, fmt)
+            # as torch, a tensor whose strides already suggest the format is kept
+            if suggest_memory_format(self._data) != fmt:
+                return self._to_dtype(dtype or self.dtype, fmt)
         if (dtype is None or dtype is self.dtype) and not copy:
             return self
-        return self._to_dtype(dtype or self.dtype)
+        return self._to_dtype(dtype or self.dtype, fmt)
 
-    def _to_dtype(self, dtype):
+    def _to_dtype(self, dtype, memory_format=None):
         from ember._ops.elementwise import _to_copy
-        return _to_copy(self, dtype)
+        from ember._ops.shape import empty_layout
+        out = _to_copy(self, dtype)
+        # torch's strides for the format (or self's, preserved): the cast may have chosen
+        # others; relaid out while nothing else can see the new tensor's array
+        want = empty_layout(self._data, memory_format, out._data.dtype)
+        if want.strides != out._data.strides:
+            want[...] = out._data
+            out._data = want
+        return out
 
     def cpu(self, memory_format=None):
         """This tensor on the CPU (self, since that is where it lives)."""
@@ -870,51 +875,51 @@ class Tensor:
 
     def float(self, memory_format=None):
         """self.to(ember.float32): self if already float32, else a converted copy."""
-        return self.to(_dt.float32)
+        return self.to(_dt.float32, memory_format=memory_format)
 
     def double(self, memory_format=None):
         """self.to(ember.float64): self if already float64, else a converted copy."""
-        return self.to(_dt.float64)
+        return self.to(_dt.float64, memory_format=memory_format)
 
     def half(self, memory_format=None):
         """self.to(ember.float16): self if already float16, else a converted copy."""
-        return self.to(_dt.float16)
+        return self.to(_dt.float16, memory_format=memory_format)
 
     def bfloat16(self, memory_format=None):
         """self.to(ember.bfloat16): self if already bfloat16, else a converted copy."""
-        return self.to(_dt.bfloat16)
+        return self.to(_dt.bfloat16, memory_format=memory_format)
 
     def long(self, memory_format=None):
         """self.to(ember.int64): self if already int64, else a converted copy."""
-        return self.to(_dt.int64)
+        return self.to(_dt.int64, memory_format=memory_format)
 
     def int(self, memory_format=None):
         """self.to(ember.int32): self if already int32, else a converted copy."""
-        return self.to(_dt.int32)
+        return self.to(_dt.int32, memory_format=memory_format)
 
     def short(self, memory_format=None):
         """self.to(ember.int16): self if already int16, else a converted copy."""
-        return self.to(_dt.int16)
+        return self.to(_dt.int16, memory_format=memory_format)
 
     def char(self, memory_format=None):
         """self.to(ember.int8): self if already int8, else a converted copy."""
-        return self.to(_dt.int8)
+        return self.to(_dt.int8, memory_format=memory_format)
 
     def byte(self, memory_format=None):
         """self.to(ember.uint8): self if already uint8, else a converted copy."""
-        return self.to(_dt.uint8)
+        return self.to(_dt.uint8, memory_format=memory_format)
 
     def bool(self, memory_format=None):
         """self.to(ember.bool): self if already bool, else a converted copy."""
-        return self.to(_dt.bool)
+        return self.to(_dt.bool, memory_format=memory_format)
 
     def cfloat(self, memory_format=None):
         """self.to(ember.complex64): self if already complex64, else a converted copy."""
-        return self.to(_dt.complex64)
+        return self.to(_dt.complex64, memory_format=memory_format)
 
     def cdouble(self, memory_format=None):
         """self.to(ember.complex128): self if already complex128, else a converted copy."""
-        return self.to(_dt.complex128)
+        return self.to(_dt.complex128, memory_format=memory_format)
 
     def type_as(self, other):
         """This tensor converted to `other`'s dtype."""

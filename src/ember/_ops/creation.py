@@ -11,6 +11,7 @@ from ember._backend.device import to_device
 from ember._ops import engine
 from ember._ops._util import make
 from ember._ops.registry import export
+from ember._ops.shape import empty_layout
 
 
 ndarray = xp.ndarray
@@ -454,11 +455,12 @@ def _result(data, dtype, requires_grad, device, out, name):
     return out
 
 
-def _like_array(input, d, fill=None):
-    """A new array shaped like input's with its memory layout (torch's preserve_format)."""
-    if fill is None:
-        return xp.zeros_like(input._data, dtype=d.np)
-    return xp.full_like(input._data, fill, dtype=d.np)
+def _like_array(input, d, fill=None, memory_format=None):
+    """A new array shaped like input's with its memory layout (torch's preserve_format) or
+    the one `memory_format` names."""
+    out = empty_layout(input._data, memory_format, d.np)
+    out[...] = 0 if fill is None else fill
+    return out
 
 
 @export
@@ -576,7 +578,7 @@ def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
                memory_format=None):
     """Zeros with input's shape and memory layout (and dtype unless given)."""
     d = _like_dtype(input, dtype)
-    return _finish(_like_array(input, d), d, requires_grad, device)
+    return _finish(_like_array(input, d, None, memory_format), d, requires_grad, device)
 
 
 @export
@@ -584,14 +586,15 @@ def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
               memory_format=None):
     """Ones with input's shape and memory layout (and dtype unless given)."""
     d = _like_dtype(input, dtype)
-    return _finish(_like_array(input, d, 1), d, requires_grad, device)
+    return _finish(_like_array(input, d, 1, memory_format), d, requires_grad, device)
 
 
 @export
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
     """An uninitialised tensor with input's shape and layout (zero-filled in ember)."""
-    return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
+    return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad,
+                      memory_format=memory_format)
 
 
 @export
@@ -599,7 +602,8 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
               memory_format=None):
     """`fill_value` everywhere, with input's shape, layout and dtype unless given."""
     d = _like_dtype(input, dtype)
-    return _finish(_like_array(input, d, _fill_value(fill_value, d)), d, requires_grad, device)
+    return _finish(_like_array(input, d, _fill_value(fill_value, d), memory_format), d,
+                   requires_grad, device)
 
 
 def _new(name, factory):

@@ -10,6 +10,7 @@ from ember._ops import engine
 from ember._ops._util import broadcast_shapes, make
 from ember._ops.engine import GRAD, Node, execute
 from ember._ops.registry import export
+from ember._ops.shape import layout_copy
 
 
 ndarray = xp.ndarray
@@ -318,8 +319,8 @@ def _to_copy(input, dtype):
 
 
 class CloneBackward0(Node):
-    def forward(self, a):
-        return a.copy()
+    def forward(self, a, memory_format=None):
+        return layout_copy(a, memory_format)
 
     def backward(self, grad):
         return grad
@@ -327,16 +328,21 @@ class CloneBackward0(Node):
 
 @export
 def clone(input, *, memory_format=None):
-    """A copy of input with its own memory, recorded in autograd (CloneBackward0)."""
-    return execute(CloneBackward0, (input,), (input._data,))
+    """A copy of input with its own memory, recorded in autograd (CloneBackward0), laid out
+    in `memory_format` (default preserve_format: input's strides)."""
+    return execute(CloneBackward0, (input,), (input._data,), (memory_format,))
 
 
 @export(function=False)
 def contiguous(self, memory_format=None):
-    """self if already contiguous in memory, else a contiguous copy (CloneBackward0)."""
-    if self._data.flags.c_contiguous:
+    """self if already contiguous in `memory_format` (default contiguous_format; or
+    channels_last, channels_last_3d), else a copy laid out so (CloneBackward0)."""
+    fmt = "contiguous_format" if memory_format is None else memory_format
+    if self.is_contiguous(memory_format=fmt):
         return self
-    return clone(self)
+    if fmt == "preserve_format":
+        raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
+    return clone(self, memory_format=fmt)
 
 
 class CopyBackwards(Node):

@@ -174,7 +174,7 @@ def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
     """Uniform [0, 1) samples with input's shape, layout and dtype."""
     d = _like_dtype(input, dtype)
     _check_float(d, "check_uniform_bounds")
-    data = _like_array(input, d)
+    data = _like_array(input, d, None, memory_format)
     data[...] = _uniform(_gen(generator), data.shape, d)
     return _finish(data, d, requires_grad, device)
 
@@ -185,7 +185,7 @@ def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
     """Standard normal samples with input's shape, layout and dtype."""
     d = _like_dtype(input, dtype)
     _check_float(d, "normal_kernel_cpu")
-    data = _like_array(input, d)
+    data = _like_array(input, d, None, memory_format)
     data[...] = _normal(_gen(generator), data.shape, d)
     return _finish(data, d, requires_grad, device)
 
@@ -198,7 +198,7 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
     if high is None:
         low, high = 0, low
     d = _like_dtype(input, dtype)
-    data = _like_array(input, d)
+    data = _like_array(input, d, None, memory_format)
     data[...] = _random_range(_int_bound(low, "low"), _int_bound(high, "high"), d,
                               _gen(generator), data.shape)
     return _finish(data, d, requires_grad, device)

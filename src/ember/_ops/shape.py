@@ -261,7 +261,7 @@ class CopySlices(Node):
 
     def backward(self, grad):
         fn, region = self.fn, self.region
-        result = grad.clone()
+        result = grad.clone(memory_format="contiguous_format")  # (region.put needs it)
         res = fn.backward(region.take(result).clone())
         if res.__class__ is not tuple:
             res = (res,)
@@ -1868,7 +1868,8 @@ def check_memory_format(ndim, memory_format):
     channels_last_3d)."""
     rank = _CHANNELS_LAST_RANK.get(memory_format)
     if rank is not None and ndim != rank:
-        raise RuntimeError(f"required rank {rank} tensor to use {memory_format} format")
+        name = "channels_last" if rank == 4 else "channels_last_3d"
+        raise RuntimeError(f"required rank {rank} tensor to use {name} format")
 
 
 def _format_axes(ndim, memory_format):
@@ -1892,16 +1893,95 @@ def is_memory_format(a, memory_format):
     return True
 
 
-def layout_copy(a, memory_format=None):
-    """A copy of array `a` laid out in `memory_format`. preserve_format (or None) keeps a's
-    strides when a is dense and otherwise its order of strides (NumPy's order 'K', torch's
-    inferred dense strides), as torch's clone and empty_like do; contiguous_format is
-    row-major; channels_last(_3d) is N, spatial..., C."""
+def _strides_like_channels_last(a):
+    """torch's test of whether strides suggest channels_last(_3d): the channel axis varies
+    fastest, then the spatial axes from last to first, then the batch axis; the ambiguous
+    cases (size-1 dims with equal strides) count as contiguous."""
+    sizes, strides = a.shape, [s // a.itemsize for s in a.strides]
+    if strides[1] == 0:
+        return False
+    low = 0
+    for d in reversed(_format_axes(a.ndim, "channels_last")):
+        if sizes[d] == 0 or strides[d] < low:
+            return False
+        if d == 0 and low == strides[1]:
+            return False
+        low = strides[d] * (sizes[d] if sizes[d] > 1 else 1)
+    return True
+
+
+def suggest_memory_format(a):
+    """The memory format array `a`'s strides suggest (torch's suggest_memory_format)."""
+    if a.ndim in (4, 5) and _strides_like_channels_last(a):
+        return "channels_last" if a.ndim == 4 else "channels_last_3d"
+    return "contiguous_format"
+
+
+def _dense_strides(a):
+    """a's strides if it covers its memory without gaps or overlaps (dims of size 1 may
+    have any stride), else None."""
+    expected = a.itemsize
+    for d in sorted((d for d in range(a.ndim) if a.shape[d] != 1), key=lambda d: a.strides[d]):
+        if a.strides[d] != expected:
+            return None
+        expected *= a.shape[d]
+    return a.strides
+
+
+def _inferred_strides(a):
+    """Dense element strides in the order of a's strides (torch's infer_dense_strides): an
+    insertion sort of the dims, fastest first, that leaves dims of stride 0 where they
+    are and breaks equal strides by size."""
+    sizes, strides = a.shape, a.strides
+
+    def later(d0, d1):  # 1: d0 varies slower than d1; 0: no opinion; -1: faster
+        if strides[d0] == 0 or strides[d1] == 0:
+            return 0
+        if strides[d0] != strides[d1]:
+            return 1 if strides[d0] > strides[d1] else -1
+        return 1 if sizes[d0] > sizes[d1] else 0
+
+    perm = list(range(a.ndim - 1, -1, -1))
+    for i in range(1, a.ndim):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = later(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    out, step = [0] * a.ndim, 1
+    for d in perm:
+        out[d] = step
+        step *= max(sizes[d], 1)
+    return tuple(out)
+
+
+def empty_layout(a, memory_format=None, dtype=None):
+    """An uninitialised array shaped like `a` (of `dtype`, default a's) laid out in
+    `memory_format`. preserve_format (or None) takes a's strides when a is dense and
+    otherwise its order of strides (NumPy's order 'K', torch's inferred dense strides), as
+    torch's clone and empty_like do; contiguous_format is row-major; channels_last(_3d) is
+    N, spatial..., C (with torch's strides for dims of size 1)."""
     check_memory_format(a.ndim, memory_format)
+    dtype = a.dtype if dtype is None else xp.dtype(dtype)
     if memory_format is None or memory_format == "preserve_format":
-        return a.copy(order="K")
+        if a.size == 0:
+            return xp.empty(a.shape, dtype)
+        dense = _dense_strides(a)
+        strides = ([st // a.itemsize for st in dense] if dense is not None
+                   else _inferred_strides(a))
+        return xp.lib.stride_tricks.as_strided(xp.empty(a.size, dtype), a.shape,
+                                               tuple(st * dtype.itemsize for st in strides))
     axes = _format_axes(a.ndim, memory_format)
-    if axes == tuple(range(a.ndim)):
-        return xp.array(a, order="C", copy=True)
     inverse = tuple(axes.index(d) for d in range(a.ndim))
-    return xp.ascontiguousarray(a.transpose(axes)).transpose(inverse)
+    # a row-major array in the format's axis order, seen back in the original axis order
+    return xp.empty(tuple(a.shape[d] for d in axes), dtype).transpose(inverse)
+
+
+def layout_copy(a, memory_format=None):
+    """A copy of array `a` laid out in `memory_format` (see empty_layout)."""
+    out = empty_layout(a, memory_format)
+    out[...] = a
+    return out

@@ -14,7 +14,9 @@ __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
            "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
            "adaptive_max_pool2d", "adaptive_max_pool3d", "adaptive_max_pool1d_with_indices",
            "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d_with_indices",
-           "max_unpool1d", "max_unpool2d", "max_unpool3d"]
+           "max_unpool1d", "max_unpool2d", "max_unpool3d", "fractional_max_pool2d",
+           "fractional_max_pool3d", "fractional_max_pool2d_with_indices",
+           "fractional_max_pool3d_with_indices"]
 
 
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
@@ -224,3 +226,54 @@ def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_siz
         return _ac.fp32(max_unpool3d, input, indices, kernel_size, stride, padding, output_size)
     size = _unpool_size(input, 3, kernel_size, stride, padding, output_size)
     return _P.max_unpool(input, indices, size)
+
+
+# --- fractional max pooling ------------------------------------------------------------------
+
+def _fractional(input, nd, kernel_size, output_size, output_ratio, samples):
+    name = f"fractional_max_pool{nd}d"
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{name} requires specifying either an output_size or an "
+                         "output_ratio")
+    if output_size is None:
+        ratio = tuple(output_ratio) if isinstance(output_ratio, (list, tuple)) \
+            else (output_ratio,) * nd
+        size = input.shape[input.dim() - nd:]
+        output_size = tuple(int(size[i] * ratio[i]) for i in range(nd))
+    if samples is None:
+        n = input.shape[0] if input.dim() == nd + 2 else 1
+        c = input.shape[-nd - 1]
+        samples = ember.rand(n, c, nd, dtype=input.dtype, device=input.device)
+    return _P.fractional_max_pool(input, nd, kernel_size, output_size, samples, name)
+
+
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None,
+                                       output_ratio=None, return_indices=False,
+                                       _random_samples=None):
+    """2-d fractional max pooling (Graham, 2014) over the last two dims: (values, flat H*W
+    indices). Windows of `kernel_size` start at pseudo-random, increasing positions so that
+    the output has `output_size` (or input size * `output_ratio`) elements per dim;
+    `_random_samples` (N, C, 2) fixes them, otherwise they come from ember's generator."""
+    return _fractional(input, 2, kernel_size, output_size, output_ratio, _random_samples)
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None,
+                                       output_ratio=None, return_indices=False,
+                                       _random_samples=None):
+    """3-d fractional max pooling over the last three dims: (values, flat T*H*W indices);
+    `_random_samples` has shape (N, C, 3)."""
+    return _fractional(input, 3, kernel_size, output_size, output_ratio, _random_samples)
+
+
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    """2-d fractional max pooling: the values, or (values, indices) with return_indices."""
+    out = _fractional(input, 2, kernel_size, output_size, output_ratio, _random_samples)
+    return out if return_indices else out[0]
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    """3-d fractional max pooling: the values, or (values, indices) with return_indices."""
+    out = _fractional(input, 3, kernel_size, output_size, output_ratio, _random_samples)
+    return out if return_indices else out[0]
