@@ -858,3 +858,13 @@ def erase(img, i, j, h, w, v, inplace=False):
         img = img.clone()
     img[..., i:i + h, j:j + w] = v
     return img
+
+
+# ---------------------------------------------------------------------------- AutoAugment ops
+# (defined in extra.py; imported last so extra.py sees this module's helpers)
+from ember.vision.transforms.extra import (  # noqa: E402
+    adjust_sharpness, autocontrast, elastic_transform, equalize, perspective, posterize,
+    solarize)
+
+__all__ += ["posterize", "solarize", "autocontrast", "equalize", "adjust_sharpness",
+            "perspective", "elastic_transform"]

@@ -13,6 +13,7 @@ import ember
 from ember.vision._pil import is_pil_image
 from ember.vision.transforms import functional
 from ember.vision.transforms import transforms as _v1
+from ember.vision.transforms import autoaugment as _aa
 
 __all__ = ["Compose", "ToImage", "ToDtype", "ToPureTensor", "ToTensor", "PILToTensor",
            "ToPILImage", "ConvertImageDtype", "Normalize", "Resize", "CenterCrop",
@@ -20,6 +21,7 @@ __all__ = ["Compose", "ToImage", "ToDtype", "ToPureTensor", "ToTensor", "PILToTe
            "RandomRotation", "RandomAffine", "ColorJitter", "Grayscale", "RandomGrayscale",
            "Pad", "Lambda", "RandomApply", "RandomChoice", "RandomOrder", "FiveCrop", "TenCrop",
            "GaussianBlur", "RandomErasing", "InterpolationMode", "Identity", "functional"]
+__all__ += list(_aa.__all__)
 
 InterpolationMode = functional.InterpolationMode
 
@@ -186,3 +188,17 @@ FiveCrop = _v2(_v1.FiveCrop)
 TenCrop = _v2(_v1.TenCrop)
 GaussianBlur = _v2(_v1.GaussianBlur)
 RandomErasing = _v2(_v1.RandomErasing)
+AutoAugmentPolicy = _aa.AutoAugmentPolicy
+AutoAugment = _v2(_aa.AutoAugment)
+RandAugment = _v2(_aa.RandAugment)
+TrivialAugmentWide = _v2(_aa.TrivialAugmentWide)
+AugMix = _v2(_aa.AugMix)
+RandomPerspective = _v2(_aa.RandomPerspective)
+RandomAdjustSharpness = _v2(_aa.RandomAdjustSharpness)
+RandomAutocontrast = _v2(_aa.RandomAutocontrast)
+RandomEqualize = _v2(_aa.RandomEqualize)
+RandomPosterize = _v2(_aa.RandomPosterize)
+RandomSolarize = _v2(_aa.RandomSolarize)
+RandomInvert = _v2(_aa.RandomInvert)
+ElasticTransform = _v2(_aa.ElasticTransform)
+LinearTransformation = _v2(_aa.LinearTransformation)
