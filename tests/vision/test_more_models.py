@@ -20,6 +20,8 @@ import torch.nn.functional as TF
 import ember
 import ember.vision.models as models
 
+from ._model_helpers import n_params, randomize_, shapes, to_ember_state
+
 SLOW = pytest.mark.skipif(not os.environ.get("EMBER_SLOW"),
                           reason="299x299 Inception forward: set EMBER_SLOW=1")
 
@@ -41,34 +43,6 @@ def _one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
-
-
-def n_params(model):
-    return sum(p.numel() for p in model.parameters())
-
-
-def shapes(model):
-    return OrderedDict((k, tuple(v.shape)) for k, v in model.state_dict().items())
-
-
-def to_ember_state(tmodel):
-    return OrderedDict((k, ember.from_numpy(v.detach().numpy().copy()))
-                       for k, v in tmodel.state_dict().items())
-
-
-def randomize_(tmodel, seed=0):
-    """Give every float tensor of a torch model (buffers included) non-trivial values."""
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, t in tmodel.state_dict().items():
-            if not t.is_floating_point():
-                continue
-            if name.endswith("running_var") or name.endswith(".weight") and t.dim() == 1:
-                t.copy_(0.5 + torch.rand(t.shape, generator=g))
-            else:
-                fan = t[0].numel() if t.dim() > 1 else t.numel()
-                t.copy_(torch.randn(t.shape, generator=g) / math.sqrt(fan))
-    return tmodel
 
 
 def assert_same_outputs(emodel, tmodel, shape, train=False, rtol=1e-4, atol=1e-5):

@@ -41,6 +41,12 @@ def _check_product(a, b, message):
 _MM_DTYPE = "expected m1 and m2 to have the same dtype, but got: {} != {}"
 
 
+def _mm_shape_error(a, b):
+    """torch's error for matrices a and b whose inner sizes differ."""
+    return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x"
+                        f"{a.shape[1]} and {b.shape[0]}x{b.shape[1]})")
+
+
 def _mm_grads(node, grad, a, b, first=0):
     # `first`: the node's input index of a (addmm's inputs start with the bias)
     ga = grad.mm(b.t().conj()) if node.needs(first) else None
@@ -48,13 +54,32 @@ def _mm_grads(node, grad, a, b, first=0):
     return ga, gb
 
 
-class MmBackward0(Node):
+def _bmm_grads(node, grad, a, b, first=0):
+    """bmm's gradients for batched operands a and b (as _mm_grads, batch by batch)."""
+    ga = grad.bmm(b.transpose(1, 2).conj()) if node.needs(first) else None
+    gb = a.transpose(1, 2).conj().bmm(grad) if node.needs(first + 1) else None
+    return ga, gb
+
+
+def _mv_grads(node, grad, m, v, first=0):
+    """mv's gradients for matrix m and vector v (as _mm_grads)."""
+    gm = grad.unsqueeze(1) * v.conj().unsqueeze(0) if node.needs(first) else None
+    gv = m.t().conj().mv(grad) if node.needs(first + 1) else None
+    return gm, gv
+
+
+class _ProductNode(Node):
+    """A product of two operands on backend arrays; each operand is saved only for the
+    other's gradient."""
     saves = (0, 1)
     save_if = ((1,), (0,))  # each operand is read only by the other's gradient
 
     def forward(self, a, b):
         return _matmul_arrays(a, b)
 
+
+
+class MmBackward0(_ProductNode):
     def backward(self, grad):
         a, b = self.saved()
         return _mm_grads(self, grad, a, b)
@@ -75,22 +100,13 @@ def mm(input, mat2, *, out=None):
     if b.ndim != 2:
         raise RuntimeError(f"mat2 must be a matrix, got {b.ndim}-D tensor")
     a, b = _check_product(input, mat2, _MM_DTYPE)
-    raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x"
-                       f"{a.shape[1]} and {b.shape[0]}x{b.shape[1]})")
+    raise _mm_shape_error(a, b)
 
 
-class BmmBackward0(Node):
-    saves = (0, 1)
-    save_if = ((1,), (0,))  # each operand is read only by the other's gradient
-
-    def forward(self, a, b):
-        return _matmul_arrays(a, b)
-
+class BmmBackward0(_ProductNode):
     def backward(self, grad):
         a, b = self.saved()
-        ga = grad.bmm(b.transpose(1, 2).conj()) if self.needs(0) else None
-        gb = a.transpose(1, 2).conj().bmm(grad) if self.needs(1) else None
-        return ga, gb
+        return _bmm_grads(self, grad, a, b)
 
 
 def _check_bmm(a, b):
@@ -114,18 +130,10 @@ def bmm(input, mat2, *, out=None):
     return _out(execute(BmmBackward0, (input, mat2), (a, b)), out)
 
 
-class MvBackward0(Node):
-    saves = (0, 1)
-    save_if = ((1,), (0,))  # each operand is read only by the other's gradient
-
-    def forward(self, a, v):
-        return _matmul_arrays(a, v)
-
+class MvBackward0(_ProductNode):
     def backward(self, grad):
         a, v = self.saved()
-        ga = grad.unsqueeze(1) * v.conj().unsqueeze(0) if self.needs(0) else None
-        gv = a.t().conj().mv(grad) if self.needs(1) else None
-        return ga, gv
+        return _mv_grads(self, grad, a, v)
 
 
 @export
@@ -160,13 +168,7 @@ def _check_vectors(input, other, name):
     return _check_product(input, other, _MM_DTYPE)
 
 
-class DotBackward0(Node):
-    saves = (0, 1)
-    save_if = ((1,), (0,))  # each operand is read only by the other's gradient
-
-    def forward(self, a, b):
-        return _matmul_arrays(a, b)
-
+class DotBackward0(_ProductNode):
     def backward(self, grad):
         a, b = self.saved()
         return (grad * b.conj() if self.needs(0) else None,
@@ -180,10 +182,7 @@ def dot(input, tensor, *, out=None):
     return _out(execute(DotBackward0, (input, tensor), (a, b)), out)
 
 
-class VdotBackward0(Node):
-    saves = (0, 1)
-    save_if = ((1,), (0,))  # each operand is read only by the other's gradient
-
+class VdotBackward0(_ProductNode):
     def forward(self, a, b):
         return _matmul_arrays(xp.conj(a), b)
 
@@ -352,20 +351,30 @@ def _check_expand(shape, target):
                                f"  Target sizes: {list(target)}.  Tensor sizes: {list(shape)}")
 
 
-class AddmmBackward0(Node):
+class _AddProductNode(Node):
+    """beta * bias + alpha * product(a, b) (see _add_product); inputs (bias, a, b), each
+    factor saved only for the other's gradient."""
     saves = (1, 2)
     save_if = ((2,), (1,))  # each factor is read only by the other's gradient
+    product = staticmethod(_matmul_arrays)
+    skip = "fc"
 
     def forward(self, bias, a, b, beta, alpha):
         self.beta, self.alpha = beta, alpha
-        return _add_product(bias, a, b, beta, alpha)
+        return _add_product(bias, a, b, beta, alpha, self.product, self.skip)
 
+    def bias_grad(self, grad):
+        """The gradient of bias: grad scaled by conj(beta), if bias needs one."""
+        return _scaled(grad, self.beta) if self.needs(0) else None
+
+
+class AddmmBackward0(_AddProductNode):
     def backward(self, grad):
         a, b = self.saved()
-        gbias = _scaled(grad, self.beta) if self.needs(0) else None
+        gbias = self.bias_grad(grad)
         ga, gb = _mm_grads(self, _scaled(grad, self.alpha), a, b, 1) \
             if (self.needs(1) or self.needs(2)) else (None, None)
-        return gbias, (ga if self.needs(1) else None), (gb if self.needs(2) else None)
+        return gbias, ga, gb
 
 
 @export
@@ -384,27 +393,18 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
                            f"{_type_name(input.dtype)} and {_type_name(mat2.dtype)}")
     a, b = _check_product(mat1, mat2, _MM_DTYPE)
     if a.shape[1] != b.shape[0]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x"
-                           f"{a.shape[1]} and {b.shape[0]}x{b.shape[1]})")
+        raise _mm_shape_error(a, b)
     _check_expand(input._data.shape, (a.shape[0], b.shape[1]))
     return _out(execute(AddmmBackward0, (input, mat1, mat2), (input._data, a, b),
                         (beta, alpha)), out)
 
 
-class AddmvBackward0(Node):
-    saves = (1, 2)
-    save_if = ((2,), (1,))  # each factor is read only by the other's gradient
-
-    def forward(self, bias, m, v, beta, alpha):
-        self.beta, self.alpha = beta, alpha
-        return _add_product(bias, m, v, beta, alpha, skip="f")
+class AddmvBackward0(_AddProductNode):
+    skip = "f"
 
     def backward(self, grad):
         m, v = self.saved()
-        g = _scaled(grad, self.alpha)
-        return (_scaled(grad, self.beta) if self.needs(0) else None,
-                g.unsqueeze(1) * v.conj().unsqueeze(0) if self.needs(1) else None,
-                m.t().conj().mv(g) if self.needs(2) else None)
+        return (self.bias_grad(grad), *_mv_grads(self, _scaled(grad, self.alpha), m, v, 1))
 
 
 @export
@@ -446,20 +446,12 @@ def _check_same3(input, b1, b2):
     return _check_product(b1, b2, _MM_DTYPE)
 
 
-class BaddbmmBackward0(Node):
-    saves = (1, 2)
-    save_if = ((2,), (1,))  # each factor is read only by the other's gradient
-
-    def forward(self, bias, a, b, beta, alpha):
-        self.beta, self.alpha = beta, alpha
-        return _add_product(bias, a, b, beta, alpha, skip="")
+class BaddbmmBackward0(_AddProductNode):
+    skip = ""
 
     def backward(self, grad):
         a, b = self.saved()
-        g = _scaled(grad, self.alpha)
-        return (_scaled(grad, self.beta) if self.needs(0) else None,
-                g.bmm(b.transpose(1, 2).conj()) if self.needs(1) else None,
-                a.transpose(1, 2).conj().bmm(g) if self.needs(2) else None)
+        return (self.bias_grad(grad), *_bmm_grads(self, _scaled(grad, self.alpha), a, b, 1))
 
 
 @export
@@ -474,20 +466,17 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
                         (beta, alpha)), out)
 
 
-class AddbmmBackward0(Node):
-    saves = (1, 2)
-    save_if = ((2,), (1,))  # each factor is read only by the other's gradient
+class AddbmmBackward0(_AddProductNode):
+    product = staticmethod(_batch_sum_product)
 
     def forward(self, bias, a, b, beta, alpha):
-        self.beta, self.alpha, self.batch = beta, alpha, a.shape[0]
-        return _add_product(bias, a, b, beta, alpha, _batch_sum_product)
+        self.batch = a.shape[0]
+        return super().forward(bias, a, b, beta, alpha)
 
     def backward(self, grad):
         a, b = self.saved()
         g = _scaled(grad, self.alpha).unsqueeze(0).expand(self.batch, -1, -1)
-        return (_scaled(grad, self.beta) if self.needs(0) else None,
-                g.bmm(b.transpose(1, 2).conj()) if self.needs(1) else None,
-                a.transpose(1, 2).conj().bmm(g) if self.needs(2) else None)
+        return (self.bias_grad(grad), *_bmm_grads(self, g, a, b, 1))
 
 
 @export
@@ -505,10 +494,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
                         (beta, alpha)), out)
 
 
-class AddrBackward0(Node):
-    saves = (1, 2)
-    save_if = ((2,), (1,))  # each factor is read only by the other's gradient
-
+class AddrBackward0(_AddProductNode):
     def forward(self, bias, v1, v2, beta, alpha, dtype):
         self.beta, self.alpha = beta, alpha
         if dtype is _dt.bool:  # torch reads beta/alpha as logical and / or here
@@ -520,7 +506,7 @@ class AddrBackward0(Node):
     def backward(self, grad):
         v1, v2 = self.saved()
         g = _scaled(grad, self.alpha)
-        return (_scaled(grad, self.beta) if self.needs(0) else None,
+        return (self.bias_grad(grad),
                 g.mv(v2.conj().to(g.dtype)) if self.needs(1) else None,
                 g.t().mv(v1.conj().to(g.dtype)) if self.needs(2) else None)
 

@@ -6,7 +6,7 @@ import numbers
 from ember._backend import dtypes as _dt
 from ember._backend import xp
 from ember._ops._util import make, wrap_dim
-from ember._ops.reduction import RETURN_TYPES, _not_implemented, return_type
+from ember._ops.reduction import RETURN_TYPES, _equal_edges, _not_implemented, return_type
 from ember._ops.registry import export
 
 RETURN_TYPES["histogramdd"] = return_type("histogramdd", ("hist", "bin_edges"))
@@ -14,15 +14,7 @@ RETURN_TYPES["histogramdd"] = return_type("histogramdd", ("hist", "bin_edges"))
 
 def _edges_for(values, bins, lo_hi, dtype):
     """Equal-width edges (bins + 1 of them) over `lo_hi` or over the data's extent."""
-    if lo_hi is not None:
-        lo, hi = float(lo_hi[0]), float(lo_hi[1])
-    elif values.size:
-        lo, hi = float(values.min()), float(values.max())
-    else:
-        lo, hi = 0.0, 1.0
-    if lo == hi:
-        lo, hi = lo - 0.5, hi + 0.5
-    return xp.linspace(lo, hi, bins + 1).astype(dtype)
+    return _equal_edges(values, bins, lo_hi).astype(dtype)
 
 
 def _bin_index(values, edges):

@@ -917,6 +917,20 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     return r if out is None else _out(r, out)
 
 
+def _equal_edges(values, bins, lo_hi):
+    """bins + 1 equal-width float64 bin edges over `lo_hi` or over the data's extent (0 to 1
+    without data; a zero-width range widens by 0.5 each side), as torch's histograms."""
+    if lo_hi is not None:
+        lo, hi = float(lo_hi[0]), float(lo_hi[1])
+    elif values.size:
+        lo, hi = float(values.min()), float(values.max())
+    else:
+        lo, hi = 0.0, 1.0
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    return xp.linspace(lo, hi, bins + 1)
+
+
 @export
 def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
     """Histogram of a float tensor as (hist, bin_edges): `bins` equal-width bins over `range`
@@ -930,15 +944,7 @@ def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
         if bins <= 0:
             raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for "
                                "dimension 0")
-        if range is not None:
-            lo, hi = float(range[0]), float(range[1])
-        elif a.size:
-            lo, hi = float(a.min()), float(a.max())
-        else:
-            lo, hi = 0.0, 1.0
-        if lo == hi:
-            lo, hi = lo - 0.5, hi + 0.5
-        edges = xp.linspace(lo, hi, bins + 1)
+        edges = _equal_edges(a, bins, range)
     else:
         edges = bins._data.astype(xp.float64)
     counts, _ = xp.histogram(a, bins=edges, weights=w, density=density)

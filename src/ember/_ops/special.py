@@ -348,9 +348,11 @@ def _bessel_j_small(y):
     return j0, j1
 
 
-def _bessel_j_large(y, nu):
-    """J_nu(y) for y >= 25 from Hankel's asymptotic expansion; the phase y - pi/4 - nu pi/2
-    is formed from sin(y) and cos(y) so that large arguments stay accurate."""
+def _hankel(y, nu):
+    """Hankel's asymptotic expansion for order nu (0 or 1) at y >= 25: (P, Q, cos(chi),
+    sin(chi)) with the phase chi = y - pi/4 - nu pi/2 formed from sin(y) and cos(y) so that
+    large arguments stay accurate. J_nu = sqrt(2 / (pi y)) (P cos(chi) - Q sin(chi)) and
+    Y_nu = sqrt(2 / (pi y)) (P sin(chi) + Q cos(chi))."""
     mu = 4.0 * nu * nu
     p = xp.ones_like(y)
     q = xp.zeros_like(y)
@@ -366,6 +368,12 @@ def _bessel_j_large(y, nu):
         cos_chi, sin_chi = (c + s) * _SQRT1_2, (s - c) * _SQRT1_2
     else:  # cos(y - 3 pi/4), sin(y - 3 pi/4)
         cos_chi, sin_chi = (s - c) * _SQRT1_2, -(s + c) * _SQRT1_2
+    return p, q, cos_chi, sin_chi
+
+
+def _bessel_j_large(y, nu):
+    """J_nu(y) for y >= 25 from Hankel's asymptotic expansion."""
+    p, q, cos_chi, sin_chi = _hankel(y, nu)
     return xp.sqrt(2 / (math.pi * y)) * (p * cos_chi - q * sin_chi)
 
 

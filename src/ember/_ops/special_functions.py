@@ -17,7 +17,7 @@ from ember._backend import xp
 from ember._ops._util import make
 from ember._ops.elementwise import _no_kernel, _out, _prep_float
 from ember._ops.registry import FUNCTIONS
-from ember._ops.special import _float_data, _float_kernel, _i0, _i1
+from ember._ops.special import _float_data, _float_kernel, _hankel, _i0, _i1
 
 _EULER = 0.57721566490153286061
 _TWO_PI_INV = 2 / math.pi
@@ -26,6 +26,15 @@ _TWO_PI_INV = 2 / math.pi
 def _not_recorded(kernel_fn, input, kernel):
     # torch records no graph for these: the result never requires grad
     return make(kernel_fn(_float_data(input, kernel, halves=False)))
+
+
+def _order_kernel(name, family, *args):
+    """A float kernel (see special._float_kernel) named `name` that computes
+    family(x, *args), e.g. one order of a Bessel family."""
+    def fn(x):
+        return family(x, *args)
+    fn.__name__ = name
+    return _float_kernel(fn)
 
 
 # --- Bessel functions of the second kind, orders 0 and 1 -------------------------------------
@@ -100,25 +109,8 @@ def _jy_miller(y):
 
 
 def _hankel_y(y, nu):
-    """Y_nu(y) for y >= 25 from Hankel's asymptotic expansion, the phase y - pi/4 - nu pi/2
-    formed from sin(y) and cos(y)."""
-    mu = 4.0 * nu * nu
-    p = xp.ones_like(y)
-    q = xp.zeros_like(y)
-    term = xp.ones_like(y)
-    for k in range(1, 30):
-        term = term * (mu - (2 * k - 1) ** 2) / (k * 8 * y)
-        sign = 1 if (k // 2) % 2 == 0 else -1
-        if k % 2:
-            q += sign * term
-        else:
-            p += sign * term
-    s, c = xp.sin(y), xp.cos(y)
-    r = math.sqrt(0.5)
-    if nu == 0:
-        cos_chi, sin_chi = (c + s) * r, (s - c) * r
-    else:
-        cos_chi, sin_chi = (s - c) * r, -(s + c) * r
+    """Y_nu(y) for y >= 25 from Hankel's asymptotic expansion (special._hankel)."""
+    p, q, cos_chi, sin_chi = _hankel(y, nu)
     return xp.sqrt(2 / (math.pi * y)) * (p * sin_chi + q * cos_chi)
 
 
@@ -134,16 +126,9 @@ def _bessel_y(x, nu):
     return out
 
 
-@_float_kernel
-def _y0(x):
-    """Bessel function of the second kind, order 0."""
-    return _bessel_y(x, 0)
-
-
-@_float_kernel
-def _y1(x):
-    """Bessel function of the second kind, order 1."""
-    return _bessel_y(x, 1)
+# Bessel functions of the second kind, orders 0 and 1
+_y0 = _order_kernel("_y0", _bessel_y, 0)
+_y1 = _order_kernel("_y1", _bessel_y, 1)
 
 
 # --- modified Bessel functions of the second kind --------------------------------------------
@@ -231,28 +216,12 @@ def _bessel_k(x, nu, scaled):
     return out
 
 
-@_float_kernel
-def _k0(x):
-    """Modified Bessel function of the second kind, order 0."""
-    return _bessel_k(x, 0, False)
-
-
-@_float_kernel
-def _k1(x):
-    """Modified Bessel function of the second kind, order 1."""
-    return _bessel_k(x, 1, False)
-
-
-@_float_kernel
-def _k0e(x):
-    """exp(x) K0(x)."""
-    return _bessel_k(x, 0, True)
-
-
-@_float_kernel
-def _k1e(x):
-    """exp(x) K1(x)."""
-    return _bessel_k(x, 1, True)
+# modified Bessel functions of the second kind K0, K1 and their scaled forms exp(x) K0(x),
+# exp(x) K1(x)
+_k0 = _order_kernel("_k0", _bessel_k, 0, False)
+_k1 = _order_kernel("_k1", _bessel_k, 1, False)
+_k0e = _order_kernel("_k0e", _bessel_k, 0, True)
+_k1e = _order_kernel("_k1e", _bessel_k, 1, True)
 
 
 @_float_kernel

@@ -6,7 +6,7 @@ import pickle
 import numpy as np
 
 from ember.vision._pil import pil_image
-from ember.vision.datasets.vision import VisionDataset
+from ember.vision.datasets.vision import VisionDataset, _split_repr, _transform_sample
 
 __all__ = ["CIFAR10", "CIFAR100", "safe_load_pickle"]
 
@@ -162,17 +162,13 @@ class CIFAR10(VisionDataset):
     def __getitem__(self, index):
         img, target = self.data[index], self.targets[index]
         img = pil_image().fromarray(img)
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return _transform_sample(self, img, target)
 
     def __len__(self):
         return len(self.data)
 
     def extra_repr(self):
-        return f"Split: {'Train' if self.train is True else 'Test'}"
+        return _split_repr(self.train)
 
 
 class CIFAR100(CIFAR10):

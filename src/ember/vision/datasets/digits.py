@@ -3,7 +3,7 @@ import numpy as np
 
 import ember
 from ember.vision._pil import pil_image
-from ember.vision.datasets.vision import VisionDataset
+from ember.vision.datasets.vision import VisionDataset, _transform_sample
 
 __all__ = ["Digits"]
 
@@ -79,11 +79,7 @@ class Digits(VisionDataset):
     def __getitem__(self, index):
         img = pil_image().fromarray(self._pixels[index])  # uint8 2-D: mode "L"
         target = int(self._labels[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return _transform_sample(self, img, target)
 
     def extra_repr(self):
         """The split, for ``repr`` (as MNIST's)."""

@@ -1,6 +1,6 @@
 """FakeData: random images, reproducible per index."""
 import ember
-from ember.vision.datasets.vision import VisionDataset
+from ember.vision.datasets.vision import VisionDataset, _transform_sample
 
 __all__ = ["FakeData"]
 
@@ -34,11 +34,7 @@ class FakeData(VisionDataset):
             ember.set_rng_state(state)
         img = TF.to_pil_image(img)
         target = target.item()
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return _transform_sample(self, img, target)
 
     def __len__(self):
         return self.size

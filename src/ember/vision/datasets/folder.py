@@ -2,7 +2,7 @@
 import os
 
 from ember.vision._pil import pil_image
-from ember.vision.datasets.vision import VisionDataset
+from ember.vision.datasets.vision import VisionDataset, _transform_sample
 
 __all__ = ["DatasetFolder", "ImageFolder", "IMG_EXTENSIONS", "has_file_allowed_extension",
            "is_image_file", "find_classes", "make_dataset", "pil_loader", "default_loader"]
@@ -109,11 +109,7 @@ class DatasetFolder(VisionDataset):
     def __getitem__(self, index):
         path, target = self.samples[index]
         sample = self.loader(path)
-        if self.transform is not None:
-            sample = self.transform(sample)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return sample, target
+        return _transform_sample(self, sample, target)
 
     def __len__(self):
         return len(self.samples)

@@ -9,7 +9,7 @@ import numpy as np
 
 import ember
 from ember.vision._pil import pil_image
-from ember.vision.datasets.vision import VisionDataset
+from ember.vision.datasets.vision import VisionDataset, _split_repr, _transform_sample
 
 __all__ = ["MNIST", "FashionMNIST", "KMNIST", "read_sn3_pascalvincent_tensor",
            "read_image_file", "read_label_file"]
@@ -240,17 +240,13 @@ class MNIST(VisionDataset):
     def __getitem__(self, index):
         img, target = self.data[index], int(self.targets[index])
         img = pil_image().fromarray(img.numpy())
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return _transform_sample(self, img, target)
 
     def __len__(self):
         return len(self.data)
 
     def extra_repr(self):
-        return f"Split: {'Train' if self.train is True else 'Test'}"
+        return _split_repr(self.train)
 
 
 class FashionMNIST(MNIST):

@@ -34,6 +34,21 @@ class StandardTransform:
         return "\n".join(body)
 
 
+def _transform_sample(dataset, img, target):
+    """(img, target) after the dataset's ``transform`` and ``target_transform``, each when
+    set, as torchvision's datasets apply them in ``__getitem__``."""
+    if dataset.transform is not None:
+        img = dataset.transform(img)
+    if dataset.target_transform is not None:
+        target = dataset.target_transform(target)
+    return img, target
+
+
+def _split_repr(train):
+    """The ``Split: Train`` / ``Split: Test`` line of a dataset's ``repr``."""
+    return f"Split: {'Train' if train is True else 'Test'}"
+
+
 class VisionDataset(Dataset):
     """Base class of the image datasets (``torchvision.datasets.VisionDataset``).
 

@@ -76,6 +76,34 @@ def _posterize_bins(top, num_bins, span):
     return top - (ember.arange(num_bins) / ((num_bins - 1) / span)).round().int()
 
 
+def _geometric_ops(num_bins, shear, translate, rotate):
+    """The signed ShearX/Y, TranslateX/Y (maxima ``translate``, a pair) and Rotate entries of
+    an augmentation space, magnitudes linear from 0 to the given maxima."""
+    return {
+        "ShearX": (ember.linspace(0.0, shear, num_bins), True),
+        "ShearY": (ember.linspace(0.0, shear, num_bins), True),
+        "TranslateX": (ember.linspace(0.0, translate[0], num_bins), True),
+        "TranslateY": (ember.linspace(0.0, translate[1], num_bins), True),
+        "Rotate": (ember.linspace(0.0, rotate, num_bins), True),
+    }
+
+
+def _enhance_ops(num_bins, top):
+    """The signed Brightness, Color, Contrast and Sharpness entries, magnitudes 0 to ``top``."""
+    return {name: (ember.linspace(0.0, top, num_bins), True)
+            for name in ("Brightness", "Color", "Contrast", "Sharpness")}
+
+
+def _tone_ops(num_bins, img, posterize_top, posterize_span):
+    """The unsigned Posterize, Solarize, AutoContrast and Equalize entries."""
+    return {
+        "Posterize": (_posterize_bins(posterize_top, num_bins, posterize_span), False),
+        "Solarize": (_solarize_bins(img, num_bins), False),
+        "AutoContrast": (ember.tensor(0.0), False),
+        "Equalize": (ember.tensor(0.0), False),
+    }
+
+
 def _tensor_fill(fill, img):
     if isinstance(img, ember.Tensor):
         if isinstance(fill, (int, float)):
@@ -203,22 +231,9 @@ class AutoAugment(nn.Module):
         return list(_POLICIES[policy])
 
     def _augmentation_space(self, num_bins, image_size, img=None):
-        return {
-            "ShearX": (ember.linspace(0.0, 0.3, num_bins), True),
-            "ShearY": (ember.linspace(0.0, 0.3, num_bins), True),
-            "TranslateX": (ember.linspace(0.0, 150.0 / 331.0 * image_size[0], num_bins), True),
-            "TranslateY": (ember.linspace(0.0, 150.0 / 331.0 * image_size[1], num_bins), True),
-            "Rotate": (ember.linspace(0.0, 30.0, num_bins), True),
-            "Brightness": (ember.linspace(0.0, 0.9, num_bins), True),
-            "Color": (ember.linspace(0.0, 0.9, num_bins), True),
-            "Contrast": (ember.linspace(0.0, 0.9, num_bins), True),
-            "Sharpness": (ember.linspace(0.0, 0.9, num_bins), True),
-            "Posterize": (_posterize_bins(8, num_bins, 4), False),
-            "Solarize": (_solarize_bins(img, num_bins), False),
-            "AutoContrast": (ember.tensor(0.0), False),
-            "Equalize": (ember.tensor(0.0), False),
-            "Invert": (ember.tensor(0.0), False),
-        }
+        translate = (150.0 / 331.0 * image_size[0], 150.0 / 331.0 * image_size[1])
+        return {**_geometric_ops(num_bins, 0.3, translate, 30.0), **_enhance_ops(num_bins, 0.9),
+                **_tone_ops(num_bins, img, 8, 4), "Invert": (ember.tensor(0.0), False)}
 
     @staticmethod
     def get_params(transform_num):
@@ -264,22 +279,10 @@ class RandAugment(nn.Module):
         self.fill = fill
 
     def _augmentation_space(self, num_bins, image_size, img=None):
-        return {
-            "Identity": (ember.tensor(0.0), False),
-            "ShearX": (ember.linspace(0.0, 0.3, num_bins), True),
-            "ShearY": (ember.linspace(0.0, 0.3, num_bins), True),
-            "TranslateX": (ember.linspace(0.0, 150.0 / 331.0 * image_size[0], num_bins), True),
-            "TranslateY": (ember.linspace(0.0, 150.0 / 331.0 * image_size[1], num_bins), True),
-            "Rotate": (ember.linspace(0.0, 30.0, num_bins), True),
-            "Brightness": (ember.linspace(0.0, 0.9, num_bins), True),
-            "Color": (ember.linspace(0.0, 0.9, num_bins), True),
-            "Contrast": (ember.linspace(0.0, 0.9, num_bins), True),
-            "Sharpness": (ember.linspace(0.0, 0.9, num_bins), True),
-            "Posterize": (_posterize_bins(8, num_bins, 4), False),
-            "Solarize": (_solarize_bins(img, num_bins), False),
-            "AutoContrast": (ember.tensor(0.0), False),
-            "Equalize": (ember.tensor(0.0), False),
-        }
+        translate = (150.0 / 331.0 * image_size[0], 150.0 / 331.0 * image_size[1])
+        return {"Identity": (ember.tensor(0.0), False),
+                **_geometric_ops(num_bins, 0.3, translate, 30.0), **_enhance_ops(num_bins, 0.9),
+                **_tone_ops(num_bins, img, 8, 4)}
 
     def forward(self, img):
         """Apply ``num_ops`` random operations to a PIL image or tensor image."""
@@ -314,22 +317,9 @@ class TrivialAugmentWide(nn.Module):
         self.fill = fill
 
     def _augmentation_space(self, num_bins, img=None):
-        return {
-            "Identity": (ember.tensor(0.0), False),
-            "ShearX": (ember.linspace(0.0, 0.99, num_bins), True),
-            "ShearY": (ember.linspace(0.0, 0.99, num_bins), True),
-            "TranslateX": (ember.linspace(0.0, 32.0, num_bins), True),
-            "TranslateY": (ember.linspace(0.0, 32.0, num_bins), True),
-            "Rotate": (ember.linspace(0.0, 135.0, num_bins), True),
-            "Brightness": (ember.linspace(0.0, 0.99, num_bins), True),
-            "Color": (ember.linspace(0.0, 0.99, num_bins), True),
-            "Contrast": (ember.linspace(0.0, 0.99, num_bins), True),
-            "Sharpness": (ember.linspace(0.0, 0.99, num_bins), True),
-            "Posterize": (_posterize_bins(8, num_bins, 6), False),
-            "Solarize": (_solarize_bins(img, num_bins), False),
-            "AutoContrast": (ember.tensor(0.0), False),
-            "Equalize": (ember.tensor(0.0), False),
-        }
+        return {"Identity": (ember.tensor(0.0), False),
+                **_geometric_ops(num_bins, 0.99, (32.0, 32.0), 135.0),
+                **_enhance_ops(num_bins, 0.99), **_tone_ops(num_bins, img, 8, 6)}
 
     def forward(self, img):
         """Apply one random operation at a random magnitude."""
@@ -371,24 +361,11 @@ class AugMix(nn.Module):
         self.fill = fill
 
     def _augmentation_space(self, num_bins, image_size, img=None):
-        space = {
-            "ShearX": (ember.linspace(0.0, 0.3, num_bins), True),
-            "ShearY": (ember.linspace(0.0, 0.3, num_bins), True),
-            "TranslateX": (ember.linspace(0.0, image_size[0] / 3.0, num_bins), True),
-            "TranslateY": (ember.linspace(0.0, image_size[1] / 3.0, num_bins), True),
-            "Rotate": (ember.linspace(0.0, 30.0, num_bins), True),
-            "Posterize": (_posterize_bins(4, num_bins, 4), False),
-            "Solarize": (_solarize_bins(img, num_bins), False),
-            "AutoContrast": (ember.tensor(0.0), False),
-            "Equalize": (ember.tensor(0.0), False),
-        }
+        translate = (image_size[0] / 3.0, image_size[1] / 3.0)
+        space = {**_geometric_ops(num_bins, 0.3, translate, 30.0),
+                 **_tone_ops(num_bins, img, 4, 4)}
         if self.all_ops:
-            space.update({
-                "Brightness": (ember.linspace(0.0, 0.9, num_bins), True),
-                "Color": (ember.linspace(0.0, 0.9, num_bins), True),
-                "Contrast": (ember.linspace(0.0, 0.9, num_bins), True),
-                "Sharpness": (ember.linspace(0.0, 0.9, num_bins), True),
-            })
+            space.update(_enhance_ops(num_bins, 0.9))
         return space
 
     def _sample_dirichlet(self, params):

@@ -5,8 +5,6 @@
 PIL images go through Pillow's ``ImageOps`` / ``ImageEnhance`` / ``Image.transform`` as
 torchvision does; tensor images go through ember ops with torchvision's tensor formulas.
 """
-import numbers
-
 import ember
 from ember.nn import functional as _nnf
 from ember.vision._pil import pil_image
@@ -163,31 +161,12 @@ def _apply_grid(img, grid, mode, fill):
     # outside the image take ``fill`` when given (zeros otherwise)
     if mode not in ("nearest", "bilinear"):
         raise ValueError(f"Interpolation mode {mode!r} is not supported for tensor images")
-    out_dtype = img.dtype
     x = F._batched(img)
     if not x.is_floating_point():
         x = x.to(ember.float32)
-    n, _, h, w = x.shape
+    n = x.shape[0]
     grid = grid.to(x.dtype).expand(n, grid.shape[1], grid.shape[2], 2)
-    if fill is not None:
-        x = ember.cat((x, ember.ones(n, 1, h, w, dtype=x.dtype)), dim=1)
-    x = _nnf.grid_sample(x, grid, mode=mode, padding_mode="zeros", align_corners=False)
-    if fill is not None:
-        mask, x = x[:, -1:], x[:, :-1]
-        fills = [float(fill)] if isinstance(fill, numbers.Number) else [float(f) for f in fill]
-        if len(fills) not in (1, x.shape[1]):
-            raise ValueError(f"fill has {len(fills)} values for {x.shape[1]} channels")
-        fill_img = ember.tensor(fills, dtype=x.dtype).view(1, len(fills), 1, 1).expand_as(x)
-        mask = mask.expand_as(x)
-        if mode == "nearest":
-            x = ember.where(mask < 0.5, fill_img, x)
-        else:
-            x = x * mask + (1.0 - mask) * fill_img
-    if x.dtype != out_dtype:
-        if not ember.empty(0, dtype=out_dtype).is_floating_point():
-            x = x.round()
-        x = x.to(out_dtype)
-    return x.reshape(tuple(img.shape[:-2]) + tuple(x.shape[-2:]))
+    return F._sample_with_fill(img, x, grid, mode, fill)
 
 
 def _perspective_grid(coeffs, w, h, dtype):

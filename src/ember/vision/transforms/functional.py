@@ -538,27 +538,12 @@ def _affine_output_size(matrix, w, h):
     return int(size[0]), int(size[1])
 
 
-def _grid_transform(img, matrix, mode, fill, out_hw=None):
-    # torchvision's tensor path: an affine grid over the output pixel centres, sampled with
-    # grid_sample(align_corners=False, padding zeros); a ones-channel marks the pixels that came
-    # from inside the image, and the rest take ``fill``.
-    if mode not in ("nearest", "bilinear"):
-        raise ValueError(f"Interpolation mode {mode!r} is not supported for tensor rotate/affine")
-    h, w = img.shape[-2], img.shape[-1]
-    oh, ow = out_hw if out_hw is not None else (h, w)
+def _sample_with_fill(img, x, grid, mode, fill):
+    """grid_sample the batched float image ``x`` (of ``img``) at ``grid`` (align_corners=False,
+    padding zeros); with ``fill``, a ones-channel marks the pixels from inside the image and
+    the rest take ``fill``. The result has ``img``'s dtype and leading dims."""
     out_dtype = img.dtype
-    x = _batched(img)
-    if x.dtype not in (ember.float32, ember.float64):
-        x = x.to(ember.float32)
-    n = x.shape[0]
-    theta = ember.tensor(matrix, dtype=x.dtype).reshape(2, 3)
-    xs = ember.linspace(-ow * 0.5 + 0.5, ow * 0.5 - 0.5, steps=ow, dtype=x.dtype)
-    ys = ember.linspace(-oh * 0.5 + 0.5, oh * 0.5 - 0.5, steps=oh, dtype=x.dtype)
-    base = ember.stack((xs.expand(oh, ow), ys.unsqueeze(-1).expand(oh, ow),
-                        ember.ones(oh, ow, dtype=x.dtype)), dim=-1)
-    scale = ember.tensor([0.5 * w, 0.5 * h], dtype=x.dtype)
-    grid = ember.matmul(base.reshape(1, oh * ow, 3), theta.t() / scale).reshape(1, oh, ow, 2)
-    grid = grid.expand(n, oh, ow, 2)
+    n, _, h, w = x.shape
     if fill is not None:
         x = ember.cat((x, ember.ones(n, 1, h, w, dtype=x.dtype)), dim=1)
     x = _nnf.grid_sample(x, grid, mode=mode, padding_mode="zeros", align_corners=False)
@@ -577,7 +562,30 @@ def _grid_transform(img, matrix, mode, fill, out_hw=None):
         if not ember.empty(0, dtype=out_dtype).is_floating_point():
             x = x.round()
         x = x.to(out_dtype)
-    return x.reshape(tuple(img.shape[:-2]) + (oh, ow))
+    return x.reshape(tuple(img.shape[:-2]) + tuple(x.shape[-2:]))
+
+
+def _grid_transform(img, matrix, mode, fill, out_hw=None):
+    # torchvision's tensor path: an affine grid over the output pixel centres, sampled with
+    # grid_sample(align_corners=False, padding zeros); a ones-channel marks the pixels that came
+    # from inside the image, and the rest take ``fill``.
+    if mode not in ("nearest", "bilinear"):
+        raise ValueError(f"Interpolation mode {mode!r} is not supported for tensor rotate/affine")
+    h, w = img.shape[-2], img.shape[-1]
+    oh, ow = out_hw if out_hw is not None else (h, w)
+    x = _batched(img)
+    if x.dtype not in (ember.float32, ember.float64):
+        x = x.to(ember.float32)
+    n = x.shape[0]
+    theta = ember.tensor(matrix, dtype=x.dtype).reshape(2, 3)
+    xs = ember.linspace(-ow * 0.5 + 0.5, ow * 0.5 - 0.5, steps=ow, dtype=x.dtype)
+    ys = ember.linspace(-oh * 0.5 + 0.5, oh * 0.5 - 0.5, steps=oh, dtype=x.dtype)
+    base = ember.stack((xs.expand(oh, ow), ys.unsqueeze(-1).expand(oh, ow),
+                        ember.ones(oh, ow, dtype=x.dtype)), dim=-1)
+    scale = ember.tensor([0.5 * w, 0.5 * h], dtype=x.dtype)
+    grid = ember.matmul(base.reshape(1, oh * ow, 3), theta.t() / scale).reshape(1, oh, ow, 2)
+    grid = grid.expand(n, oh, ow, 2)
+    return _sample_with_fill(img, x, grid, mode, fill)
 
 
 def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, center=None,
