@@ -1964,9 +1964,18 @@ def empty_layout(a, memory_format=None, dtype=None):
     otherwise its order of strides (NumPy's order 'K', torch's inferred dense strides), as
     torch's clone and empty_like do; contiguous_format is row-major; channels_last(_3d) is
     N, spatial..., C (with torch's strides for dims of size 1)."""
-    check_memory_format(a.ndim, memory_format)
     dtype = a.dtype if dtype is None else xp.dtype(dtype)
     if memory_format is None or memory_format == "preserve_format":
+        if a.flags.c_contiguous:
+            # the common case, kept cheap: a row-major input gives a row-major result unless
+            # its size-1 dims carry unusual strides (then the general path below decides)
+            out = xp.empty(a.shape, dtype)
+            if a.ndim <= 1 or out.strides == a.strides:
+                return out
+            if dtype.itemsize != a.itemsize and all(
+                    so // dtype.itemsize == sa // a.itemsize
+                    for so, sa in zip(out.strides, a.strides)):
+                return out
         if a.size == 0:
             return xp.empty(a.shape, dtype)
         dense = _dense_strides(a)
@@ -1974,6 +1983,7 @@ def empty_layout(a, memory_format=None, dtype=None):
                    else _inferred_strides(a))
         return xp.lib.stride_tricks.as_strided(xp.empty(a.size, dtype), a.shape,
                                                tuple(st * dtype.itemsize for st in strides))
+    check_memory_format(a.ndim, memory_format)
     axes = _format_axes(a.ndim, memory_format)
     inverse = tuple(axes.index(d) for d in range(a.ndim))
     # a row-major array in the format's axis order, seen back in the original axis order
