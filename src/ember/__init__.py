@@ -199,7 +199,7 @@ def __getattr__(name):
         import importlib
         try:
             return importlib.import_module(f"ember.{name}")
-        except ModuleNotFoundError as e:
-            if e.name != f"ember.{name}":
+        except ModuleNotFoundError as err:
+            if err.name != f"ember.{name}":
                 raise
     raise AttributeError(f"module 'ember' has no attribute '{name}'")

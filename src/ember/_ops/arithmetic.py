@@ -17,7 +17,7 @@ from ember._ops.elementwise import (_BOOL, _COMPLEX, _FLOAT, _INT, _SCALAR_TYPES
                                     _no_kernel, _out, _prep, _prep_float, _recording, _run,
                                     _scalar_type_name, _tensors_only, _typed, check_inplace,
                                     inplace_from, ndarray)
-from ember._ops.unary import neg, reciprocal
+from ember._ops.unary import reciprocal
 
 
 # --- arithmetic --------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from ember._ops.linalg import (_EIGH_FAILED, _LOW, _RETURN_TYPES, _SVD_FAILED, _
                                _check_same_dtype, _colmajor, _lapack, _needs_grad, _offdiag_inverse,
                                _out, _prod, _type_name)
 from ember._ops.linalg_solve import linalg_solve, linalg_solve_triangular
-from ember._ops.matmul import inner
 
 
 # === SVD, QR, eigendecompositions ==============================================================

@@ -12,7 +12,7 @@ from ember._ops.registry import export
 from ember._ops import autocast as _ac
 from ember._ops.linalg import _RETURN_TYPES, _check_matrix, _identity, _out, _prod, _type_name
 from ember._ops.linalg_decomp import linalg_svd, linalg_svdvals
-from ember._ops.linalg_solve import _inv, inverse, linalg_inv, linalg_inv_ex, linalg_solve
+from ember._ops.linalg_solve import _inv, linalg_inv, linalg_inv_ex, linalg_solve
 from ember._ops.matmul import matmul, vdot
 
 
@@ -203,7 +203,7 @@ def linalg_matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None,
     """A matrix norm over the two dims `dim`: 'fro' (default), 'nuc' (sum of singular values),
     2 / -2 (largest / smallest singular value), 1 / -1 (max / min column abs-sum) and
     inf / -inf (max / min row abs-sum)."""
-    from ember._ops.reduction import amax, amin
+    from ember._ops.reduction import amin
     fname = "linalg.matrix_norm"
     if A._data.ndim < 2:
         raise RuntimeError(f"{fname}: The input tensor A must have at least 2 dimensions.")

@@ -259,7 +259,7 @@ class NativeGroupNormBackward0(Node):
     saves = (0, 1)
 
     def forward(self, x, w, b, groups, eps):
-        n, c = x.shape[0], x.shape[1]
+        n = x.shape[0]
         xg = _acc(x).reshape(n, groups, math.prod(x.shape[1:]) // groups)  # n may be 0
         mean, rstd = _stats(xg, (2,), eps)
         self.groups, self.eps, self.mean, self.rstd = groups, eps, mean, rstd

@@ -10,7 +10,7 @@ from ember._ops import engine
 from ember._ops._util import make
 from ember._ops.registry import export
 from ember._ops.creation import (_factory_dtype, _fill_value, _finish, _like_array, _like_dtype,
-                                 _result, _size_kw, _sizes, _tname, empty)
+                                 _result, _size_kw, _sizes, _tname)
 from ember._ops.incomplete_gamma import _dt_name
 
 

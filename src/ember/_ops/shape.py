@@ -133,7 +133,7 @@ class _Region:
 
 # --- views: version sharing and in-place history ------------------------------------------------
 
-# set while a `*_copy` op (_ops/misc.py) runs a view op: maps the view's node class to the
+# set while a `*_copy` op (_ops/view_copies.py) runs a view op: maps the view's node class to the
 # node class that makes the copy, so the copy reuses the view's checks and arguments
 class _CopyMode(threading.local):
     cls = None
